@@ -1,0 +1,1 @@
+"""The ``mlops-toolkit`` command line: one module per noun, thin over the library."""

@@ -1,0 +1,73 @@
+"""Entry point of the ``mlops-toolkit`` command and its single error handler.
+
+``ToolkitError`` becomes ``Error: ...`` on stderr and the error's exit code;
+a traceback is shown only with ``--debug``. Heavy SDKs (azure.ai.ml, torch,
+transformers) are never imported here: subcommands import what they need.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from mlops_toolkit.errors import ToolkitError
+
+EPILOG = """\b
+Examples:
+  mlops-toolkit env show --env dev             resolved config and every derived name
+  mlops-toolkit env validate                   check every config-infra-*.yml
+  mlops-toolkit provision --env dev --plan-only
+  mlops-toolkit provision --env prod --confirm-env prod      (CI: approve a prod apply)
+
+Exit codes: 0 ok, 2 usage/config error, 3 not found, 4 conflict, 5 backend
+failure, 6 no Azure credentials, 7 gate failed, 8 timeout.
+"""
+
+
+class ToolkitGroup(click.Group):
+    """A click group that reports ``ToolkitError`` cleanly."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ToolkitError as exc:
+            if ctx.meta.get("mlops.debug"):
+                raise
+            click.echo(f"Error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(exc.hint, err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=ToolkitGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks for errors.")
+@click.version_option(package_name="mlops-toolkit")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Provision, train, release and watch Azure Machine Learning environments.
+
+    Every command reads an environment config, config-infra-<env>.yml, from the
+    project directory (the current directory unless --project-dir is given).
+    """
+    ctx.meta["mlops.debug"] = debug
+
+
+def _register() -> None:
+    from mlops_toolkit.cli import env, provision
+
+    cli.add_command(env.env)
+    cli.add_command(provision.provision)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="mlops-toolkit")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

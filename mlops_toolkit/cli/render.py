@@ -1,0 +1,38 @@
+"""Render command results as a table, JSON or YAML (``-o``), as the Azure CLI does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+import yaml
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("table", "json", "yaml")
+
+
+def output_option(func: F) -> F:
+    """Add ``-o/--output table|json|yaml`` to a command."""
+    return click.option(
+        "-o", "--output", "output_format", type=click.Choice(FORMATS), default="table",
+        show_default=True, help="Output format.",
+    )(func)
+
+
+def emit(data: Any, output_format: str, table: Callable[[Any], None]) -> None:
+    """Print ``data`` as JSON or YAML, or call ``table`` to draw it."""
+    if output_format == "json":
+        click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+    elif output_format == "yaml":
+        click.echo(yaml.safe_dump(data, sort_keys=False).rstrip())
+    else:
+        table(data)
+
+
+def console(stderr: bool = False) -> Any:
+    """A rich console (imported lazily); progress goes to stderr."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)

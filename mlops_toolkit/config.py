@@ -1,0 +1,419 @@
+"""Typed, validated environment configuration (``config-infra-<env>.yml``).
+
+The models are frozen and reject unknown keys, so a typo never reaches
+Terraform or Azure. ``load_config`` is the only function that touches the
+file system or the process environment; everything else is pure.
+
+Errors are ``ConfigError`` (exit code 2) naming the file, the key path and
+the rule, e.g. ``config-infra-dev.yml: postfix: must be 1-4 digits, got '00001'``.
+Every problem in a file is reported at once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from mlops_toolkit.errors import ConfigError, NotFoundError
+from mlops_toolkit.naming import NAME_RULES, ResourceNames, derive_names, validate_names
+
+ENVIRONMENTS = ("dev", "test", "prod")
+TARGETS = ("local", "azure")
+SUBSCRIPTION_ENV_VAR = "AZURE_SUBSCRIPTION_ID"
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+_VM_SIZE = re.compile(r"Standard_[A-Za-z0-9_]+")
+
+# Public Azure regions (``az account list-locations``). Sovereign clouds may add more.
+AZURE_REGIONS = frozenset(
+    """
+    australiacentral australiacentral2 australiaeast australiasoutheast austriaeast brazilsouth
+    brazilsoutheast canadacentral canadaeast centralindia centralus chilecentral eastasia eastus
+    eastus2 francecentral francesouth germanynorth germanywestcentral indonesiacentral
+    israelcentral italynorth japaneast japanwest koreacentral koreasouth malaysiawest
+    mexicocentral newzealandnorth northcentralus northeurope norwayeast norwaywest polandcentral
+    qatarcentral southafricanorth southafricawest southcentralus southeastasia southindia
+    spaincentral swedencentral switzerlandnorth switzerlandwest uaecentral uaenorth uksouth
+    ukwest westcentralus westeurope westindia westus westus2 westus3
+    """.split()
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class NamingSettings(_Model):
+    """How resource names are derived."""
+
+    unique_suffix: bool = Field(
+        default=False,
+        description="Append 4 hex characters from sha256(subscription/environment) to names.",
+    )
+
+
+class StateSettings(_Model):
+    """Terraform remote state in an Azure Storage blob container (Azure AD auth only)."""
+
+    resource_group: str
+    storage_account: str
+    container: str = "tfstate"
+    key: str
+
+    @field_validator("resource_group")
+    @classmethod
+    def _rg(cls, v: str) -> str:
+        return _rule("resource_group", v)
+
+    @field_validator("storage_account")
+    @classmethod
+    def _sa(cls, v: str) -> str:
+        return _rule("storage_account", v)
+
+    @field_validator("container")
+    @classmethod
+    def _container(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]", v):
+            raise ValueError(f"must be 3-63 lowercase letters, digits and single hyphens, got {v!r}")
+        return v
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,250}\.tfstate", v):
+            raise ValueError(f"must be a blob name ending in '.tfstate', got {v!r}")
+        return v
+
+
+class TerraformSettings(_Model):
+    """Terraform settings; ``state`` is required for prod."""
+
+    state: StateSettings | None = None
+
+
+class NetworkSettings(_Model):
+    """Network exposure of the workspace and its dependencies."""
+
+    public_network_access: bool = False
+    private_networking: bool = False
+    vnet_address_space: str = "10.10.0.0/16"
+    managed_network: Literal[
+        "disabled", "allow_internet_outbound", "allow_only_approved_outbound"
+    ] = "disabled"
+
+    @field_validator("vnet_address_space")
+    @classmethod
+    def _cidr(cls, v: str) -> str:
+        try:
+            net = ipaddress.IPv4Network(v, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"must be an IPv4 CIDR block such as 10.10.0.0/16, got {v!r}") from exc
+        if not 8 <= net.prefixlen <= 24:
+            raise ValueError(f"must be between /8 and /24 to hold the subnets, got {v!r}")
+        if not net.is_private:
+            raise ValueError(f"must be a private address range (RFC 1918), got {v!r}")
+        return v
+
+
+class WorkspaceSettings(_Model):
+    """Azure ML workspace options."""
+
+    high_business_impact: bool = False
+
+
+class ComputeCluster(_Model):
+    """One Azure ML compute cluster (scales to ``min_nodes`` when idle)."""
+
+    name: str
+    vm_size: str
+    min_nodes: int = Field(default=0, ge=0, le=100)
+    max_nodes: int = Field(ge=1, le=100)
+    idle_seconds_before_scaledown: int = Field(default=300, ge=60, le=604800)
+    priority: Literal["dedicated", "low_priority"] = "dedicated"
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _rule("compute", v)
+
+    @field_validator("vm_size")
+    @classmethod
+    def _vm_size(cls, v: str) -> str:
+        if not _VM_SIZE.fullmatch(v):
+            raise ValueError(f"must be an Azure VM size such as Standard_DS3_v2, got {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _nodes(self) -> ComputeCluster:
+        if self.min_nodes > self.max_nodes:
+            raise ValueError(
+                f"min_nodes ({self.min_nodes}) must not exceed max_nodes ({self.max_nodes})"
+            )
+        return self
+
+
+class ComputeSettings(_Model):
+    """The CPU and GPU training clusters."""
+
+    cpu: ComputeCluster
+    gpu: ComputeCluster
+
+    @model_validator(mode="after")
+    def _distinct(self) -> ComputeSettings:
+        if self.cpu.name == self.gpu.name:
+            raise ValueError(f"cpu.name and gpu.name must differ, both are {self.cpu.name!r}")
+        return self
+
+
+class MonitoringSettings(_Model):
+    """Log Analytics retention."""
+
+    log_retention_days: int = Field(default=30, ge=30, le=730)
+
+
+class AlertSettings(_Model):
+    """Alert rules and where they notify."""
+
+    enabled: bool = True
+    action_group_email: str
+    quota_utilization_threshold: int = Field(default=90, ge=1, le=100)
+    failed_runs_threshold: int = Field(default=0, ge=0)
+    endpoint_latency_ms_threshold: int = Field(default=1000, ge=1)
+    endpoint_error_rate_threshold: float = Field(default=5.0, gt=0, le=100)
+
+    @field_validator("action_group_email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        if not _EMAIL.fullmatch(v):
+            raise ValueError(f"must be an e-mail address, got {v!r}")
+        return v
+
+    @field_validator("endpoint_error_rate_threshold", mode="before")
+    @classmethod
+    def _int_to_float(cls, v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+class EnvironmentConfig(_Model):
+    """One environment (dev, test or prod), as written in ``config-infra-<env>.yml``."""
+
+    namespace: str
+    postfix: str
+    location: str
+    environment: Literal["dev", "test", "prod"]
+    target: Literal["local", "azure"] = "local"
+    subscription_id: str | None = None
+    naming: NamingSettings = NamingSettings()
+    terraform: TerraformSettings = TerraformSettings()
+    network: NetworkSettings = NetworkSettings()
+    workspace: WorkspaceSettings = WorkspaceSettings()
+    compute: ComputeSettings
+    monitoring: MonitoringSettings = MonitoringSettings()
+    alerts: AlertSettings
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("namespace")
+    @classmethod
+    def _namespace(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9]{1,7}", v):
+            raise ValueError(
+                f"must be 2-8 lowercase letters or digits starting with a letter, got {v!r}"
+            )
+        return v
+
+    @field_validator("postfix")
+    @classmethod
+    def _postfix(cls, v: str) -> str:
+        if not re.fullmatch(r"[0-9]{1,4}", v):
+            raise ValueError(f"must be 1-4 digits, got {v!r}")
+        return v
+
+    @field_validator("location")
+    @classmethod
+    def _location(cls, v: str) -> str:
+        if v not in AZURE_REGIONS:
+            guess = v.replace(" ", "").lower()
+            hint = f" (did you mean {guess!r}?)" if guess in AZURE_REGIONS else ""
+            raise ValueError(f"must be an Azure region name such as 'westeurope', got {v!r}{hint}")
+        return v
+
+    @field_validator("subscription_id")
+    @classmethod
+    def _subscription(cls, v: str | None) -> str | None:
+        if v is not None and not _GUID.fullmatch(v):
+            raise ValueError(f"must be a subscription GUID, got {v!r}")
+        return v.lower() if v else v
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v: dict[str, str]) -> dict[str, str]:
+        for key, value in v.items():
+            if not 1 <= len(key) <= 512 or re.search(r"[<>%&\\?/]", key):
+                raise ValueError(f"tag name {key!r} must be 1-512 characters without <>%&\\?/")
+            if len(value) > 256:
+                raise ValueError(f"tag {key!r} value must be at most 256 characters")
+        return v
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> EnvironmentConfig:
+        if self.environment == "prod" and self.terraform.state is None:
+            raise ValueError(
+                "terraform.state: required for prod: remote state keeps applies safe and "
+                "shared (set resource_group, storage_account, container, key)"
+            )
+        for key, reason in validate_names(self.names):
+            raise ValueError(
+                f"namespace/postfix: the derived {key} name {reason}; shorten namespace or postfix"
+            )
+        return self
+
+    @property
+    def names(self) -> ResourceNames:
+        """Every derived Azure resource name of this environment."""
+        return derive_names(
+            self.namespace, self.postfix, self.environment,
+            self.subscription_id, self.naming.unique_suffix,
+        )
+
+    @property
+    def merged_tags(self) -> dict[str, str]:
+        """Tags applied to every resource: the config's plus environment and manager."""
+        return {**self.tags, "environment": self.environment, "managed_by": "mlops-toolkit"}
+
+
+def _rule(kind: str, value: str) -> str:
+    reason = NAME_RULES[kind].violation(value)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys instead of silently keeping the last."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping  # type: ignore[arg-type]
+)
+
+
+def config_path(env: str, project_dir: Path) -> Path:
+    """Return the conventional config file of ``env`` in ``project_dir``."""
+    return project_dir / f"config-infra-{env}.yml"
+
+
+def parse_config(
+    data: Any, source: str, environ: Mapping[str, str] | None = None
+) -> EnvironmentConfig:
+    """Validate already-parsed YAML data. Pure but for ``environ`` (subscription fallback)."""
+    if data is None:
+        raise ConfigError(f"{source}: the file is empty; copy config-infra-dev.yml as a start")
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{source}: the top level must be a mapping of keys, got {type(data).__name__}"
+        )
+    environ = os.environ if environ is None else environ
+    if data.get("subscription_id") is None and environ.get(SUBSCRIPTION_ENV_VAR):
+        data = {**data, "subscription_id": environ[SUBSCRIPTION_ENV_VAR]}
+    try:
+        return EnvironmentConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(
+            f"{source}: invalid configuration ({exc.error_count()} problem"
+            f"{'s' if exc.error_count() != 1 else ''})",
+            source=source,
+            problems=[_describe(err) for err in exc.errors()],
+        ) from None
+
+
+def load_config(
+    path: Path, *, expected_env: str | None = None, environ: Mapping[str, str] | None = None
+) -> EnvironmentConfig:
+    """Read, parse and validate one config file.
+
+    ``subscription_id: null`` falls back to ``$AZURE_SUBSCRIPTION_ID``. When
+    ``expected_env`` is given, the file's ``environment`` must match it.
+    Raises ``NotFoundError`` for a missing file and ``ConfigError`` otherwise.
+    """
+    source = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFoundError(
+            f"config file {path} does not exist",
+            hint="Create it (see config-infra-dev.yml) or pass --config PATH.",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot read the file: {exc}") from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{source}: not valid YAML{where}: {problem}") from None
+    config = parse_config(data, source, environ)
+    if expected_env is not None and config.environment != expected_env:
+        raise ConfigError(
+            f"{source}: environment: must be {expected_env!r} for --env {expected_env}, "
+            f"got {config.environment!r}"
+        )
+    return config
+
+
+def _describe(err: Mapping[str, Any]) -> str:
+    loc = ".".join(str(part) for part in err["loc"]) or "(top level)"
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "missing":
+        return f"{loc}: required key is missing"
+    if kind == "extra_forbidden":
+        parent = EnvironmentConfig
+        return f"{loc}: unknown key; check the spelling against {_valid_keys_hint(err['loc'], parent)}"
+    if kind == "value_error":
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        return msg if not err["loc"] else f"{loc}: {msg}"
+    if kind == "string_type" and isinstance(value, (int, float)):
+        return f"{loc}: must be a string; quote the value in YAML (\"{value}\"), got {value!r}"
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"{loc}: must be one of {expected}, got {value!r}"
+    return f"{loc}: {err['msg'].lower()}, got {value!r}"
+
+
+def _valid_keys_hint(loc: tuple[Any, ...], model: type[BaseModel]) -> str:
+    current: Any = model
+    for part in loc[:-1]:
+        field = current.model_fields.get(part) if isinstance(current, type) else None
+        if field is None:
+            return "the documented keys"
+        annotation = field.annotation
+        candidates = [a for a in getattr(annotation, "__args__", (annotation,)) if a is not None]
+        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)),
+                       None)
+        if current is None:
+            return "the documented keys"
+    return "valid keys: " + ", ".join(current.model_fields)

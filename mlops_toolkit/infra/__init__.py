@@ -1,0 +1,1 @@
+"""Infrastructure: tfvars and backend rendering, and the Terraform runner."""
