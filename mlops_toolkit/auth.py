@@ -21,7 +21,7 @@ from mlops_toolkit.errors import AuthenticationError
 LOGIN_HELP = """Log in one of these ways, then run the command again:
   * at a terminal:      az login   (then: az account set --subscription <id>)
   * in CI (OIDC):       set AZURE_CLIENT_ID and AZURE_TENANT_ID with a federated token
-                        (GitHub Actions: permissions id-token: write; or AZURE_FEDERATED_TOKEN_FILE),
+                        (GitHub Actions: id-token: write; or AZURE_FEDERATED_TOKEN_FILE),
                         or ARM_USE_OIDC=true with ARM_CLIENT_ID and ARM_TENANT_ID
   * on an Azure VM/agent: managed identity (ARM_USE_MSI=true, optionally AZURE_CLIENT_ID)"""
 

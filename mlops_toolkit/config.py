@@ -82,7 +82,9 @@ class StateSettings(_Model):
     @classmethod
     def _container(cls, v: str) -> str:
         if not re.fullmatch(r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]", v):
-            raise ValueError(f"must be 3-63 lowercase letters, digits and single hyphens, got {v!r}")
+            raise ValueError(
+                f"must be 3-63 lowercase letters, digits and single hyphens, got {v!r}"
+            )
         return v
 
     @field_validator("key")
@@ -279,8 +281,11 @@ class EnvironmentConfig(_Model):
     def names(self) -> ResourceNames:
         """Every derived Azure resource name of this environment."""
         return derive_names(
-            self.namespace, self.postfix, self.environment,
-            self.subscription_id, self.naming.unique_suffix,
+            self.namespace,
+            self.postfix,
+            self.environment,
+            self.subscription_id,
+            self.naming.unique_suffix,
         )
 
     @property
@@ -306,7 +311,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -316,7 +321,8 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 
 
 _UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping  # type: ignore[arg-type]
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,
 )
 
 
@@ -392,12 +398,14 @@ def _describe(err: Mapping[str, Any]) -> str:
         return f"{loc}: required key is missing"
     if kind == "extra_forbidden":
         parent = EnvironmentConfig
-        return f"{loc}: unknown key; check the spelling against {_valid_keys_hint(err['loc'], parent)}"
+        return (
+            f"{loc}: unknown key; check the spelling against {_valid_keys_hint(err['loc'], parent)}"
+        )
     if kind == "value_error":
         msg = str(err["msg"]).removeprefix("Value error, ")
         return msg if not err["loc"] else f"{loc}: {msg}"
     if kind == "string_type" and isinstance(value, (int, float)):
-        return f"{loc}: must be a string; quote the value in YAML (\"{value}\"), got {value!r}"
+        return f'{loc}: must be a string; quote the value in YAML ("{value}"), got {value!r}'
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"{loc}: must be one of {expected}, got {value!r}"
@@ -407,13 +415,15 @@ def _describe(err: Mapping[str, Any]) -> str:
 def _valid_keys_hint(loc: tuple[Any, ...], model: type[BaseModel]) -> str:
     current: Any = model
     for part in loc[:-1]:
-        field = current.model_fields.get(part) if isinstance(current, type) else None
+        fields: dict[str, Any] = getattr(current, "model_fields", {})
+        field = fields.get(part)
         if field is None:
             return "the documented keys"
         annotation = field.annotation
         candidates = [a for a in getattr(annotation, "__args__", (annotation,)) if a is not None]
-        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)),
-                       None)
+        current = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
         if current is None:
             return "the documented keys"
-    return "valid keys: " + ", ".join(current.model_fields)
+    return "valid keys: " + ", ".join(getattr(current, "model_fields", {}))

@@ -41,7 +41,11 @@ class ConfigError(ToolkitError):
     exit_code = 2
 
     def __init__(
-        self, message: str, *, source: str | None = None, problems: list[str] | None = None,
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        problems: list[str] | None = None,
         hint: str | None = None,
     ) -> None:
         self.source = source

@@ -77,7 +77,9 @@ NAME_RULES: dict[str, NameRule] = {
     "resource_group": NameRule(1, 90, r"[-\w.()]*[-\w()]", "letters, digits, '-', '_', '.', '()'"),
     "storage_account": NameRule(3, 24, r"[a-z0-9]+", "lowercase letters and digits only"),
     "key_vault": NameRule(
-        3, 24, r"[A-Za-z](?!.*--)[A-Za-z0-9-]*[A-Za-z0-9]",
+        3,
+        24,
+        r"[A-Za-z](?!.*--)[A-Za-z0-9-]*[A-Za-z0-9]",
         "letters, digits and single hyphens, starting with a letter",
     ),
     "container_registry": NameRule(5, 50, r"[A-Za-z0-9]+", "letters and digits only"),
@@ -93,11 +95,15 @@ NAME_RULES: dict[str, NameRule] = {
         2, 64, r"[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9_]", "letters, digits, '-_.'"
     ),
     "online_endpoint": NameRule(
-        3, 32, r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]",
+        3,
+        32,
+        r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]",
         "letters, digits and hyphens, starting with a letter",
     ),
     "compute": NameRule(
-        2, 16, r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]|[A-Za-z][A-Za-z0-9]?",
+        2,
+        16,
+        r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]|[A-Za-z][A-Za-z0-9]?",
         "letters, digits and hyphens, starting with a letter",
     ),
 }

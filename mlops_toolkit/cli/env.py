@@ -23,10 +23,15 @@ def describe(config: EnvironmentConfig, source: Path) -> dict[str, Any]:
     """The resolved config plus everything derived from it."""
     notes = []
     if config.subscription_id is None:
-        notes.append("subscription_id is not set (config or AZURE_SUBSCRIPTION_ID); "
-                     "the azure target needs it"
-                     + ("; names with the unique suffix will change once it is set"
-                        if config.naming.unique_suffix else ""))
+        notes.append(
+            "subscription_id is not set (config or AZURE_SUBSCRIPTION_ID); "
+            "the azure target needs it"
+            + (
+                "; names with the unique suffix will change once it is set"
+                if config.naming.unique_suffix
+                else ""
+            )
+        )
     return {
         "file": str(source),
         "environment": config.environment,
@@ -65,7 +70,8 @@ def _table(data: dict[str, Any]) -> None:
     summary.add_column("value")
     cfg = data["config"]
     for key, value in (
-        ("target", data["target"]), ("location", cfg["location"]),
+        ("target", data["target"]),
+        ("location", cfg["location"]),
         ("subscription_id", cfg["subscription_id"] or "(not set)"),
         ("terraform backend", data["terraform_backend"]),
         ("public network access", cfg["network"]["public_network_access"]),
@@ -76,8 +82,11 @@ def _table(data: dict[str, Any]) -> None:
         summary.add_row(key, str(value))
     for role in ("cpu", "gpu"):
         c = cfg["compute"][role]
-        summary.add_row(f"{role} cluster", f"{c['name']}: {c['vm_size']} x{c['min_nodes']}-"
-                        f"{c['max_nodes']}, {c['priority']}, idle {c['idle_seconds_before_scaledown']}s")
+        summary.add_row(
+            f"{role} cluster",
+            f"{c['name']}: {c['vm_size']} x{c['min_nodes']}-"
+            f"{c['max_nodes']}, {c['priority']}, idle {c['idle_seconds_before_scaledown']}s",
+        )
     out.print(summary)
     names = Table(title="Derived resource names")
     names.add_column("resource", style="bold")
@@ -90,8 +99,13 @@ def _table(data: dict[str, Any]) -> None:
 
 
 @env.command("validate")
-@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Directory holding the config-infra-*.yml files.")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory holding the config-infra-*.yml files.",
+)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 def validate(project_dir: Path, files: tuple[Path, ...]) -> None:
     """Validate config files (default: every config-infra-*.yml in the project).
@@ -111,5 +125,6 @@ def validate(project_dir: Path, files: tuple[Path, ...]) -> None:
             continue
         click.echo(f"ok       {path} ({config.environment}, target {config.target})")
     if failures:
-        raise ConfigError(f"{len(failures)} of {len(paths)} config files are invalid:\n"
-                          + "\n".join(failures))
+        raise ConfigError(
+            f"{len(failures)} of {len(paths)} config files are invalid:\n" + "\n".join(failures)
+        )

@@ -7,7 +7,6 @@ transformers) are never imported here: subcommands import what they need.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
@@ -41,7 +40,9 @@ class ToolkitGroup(click.Group):
             ctx.exit(exc.exit_code)
 
 
-@click.group(cls=ToolkitGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=ToolkitGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.option("--debug", is_flag=True, help="Show full tracebacks for errors.")
 @click.version_option(package_name="mlops-toolkit")
 @click.pass_context
@@ -70,4 +71,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

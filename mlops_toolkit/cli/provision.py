@@ -14,8 +14,13 @@ from mlops_toolkit.cli.options import env_options, load_env_config
 from mlops_toolkit.cli.render import console, emit, output_option
 from mlops_toolkit.errors import ApprovalRequired, ConfigError
 
-_ACTION_STYLE = {"create": "green", "update": "yellow", "delete": "red", "replace": "magenta",
-                 "read": "cyan"}
+_ACTION_STYLE = {
+    "create": "green",
+    "update": "yellow",
+    "delete": "red",
+    "replace": "magenta",
+    "read": "cyan",
+}
 _ACTION_SIGN = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "read": "<="}
 
 
@@ -23,18 +28,39 @@ _ACTION_SIGN = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "
 @env_options
 @click.option("--plan-only", is_flag=True, help="Render inputs and plan; change nothing.")
 @click.option("--destroy", is_flag=True, help="Plan and apply the destruction of the environment.")
-@click.option("--auto-approve", is_flag=True,
-              help="Apply a non-prod plan without asking. Not enough for prod or --destroy.")
-@click.option("--confirm-env", metavar="ENV",
-              help="Approve a prod apply or any destroy non-interactively (CI): must equal --env.")
-@click.option("--module-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Terraform root module (default: <project-dir>/terraform).")
-@click.option("--backend", type=click.Choice(["azurerm", "local"]),
-              help="Terraform state backend (default: azurerm for target azure, local otherwise).")
+@click.option(
+    "--auto-approve",
+    is_flag=True,
+    help="Apply a non-prod plan without asking. Not enough for prod or --destroy.",
+)
+@click.option(
+    "--confirm-env",
+    metavar="ENV",
+    help="Approve a prod apply or any destroy non-interactively (CI): must equal --env.",
+)
+@click.option(
+    "--module-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Terraform root module (default: <project-dir>/terraform).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["azurerm", "local"]),
+    help="Terraform state backend (default: azurerm for target azure, local otherwise).",
+)
 @output_option
-def provision(env_name: str, config_file: Path | None, project_dir: Path, plan_only: bool,
-              destroy: bool, auto_approve: bool, confirm_env: str | None, module_dir: Path | None,
-              backend: str | None, output_format: str) -> None:
+def provision(
+    env_name: str,
+    config_file: Path | None,
+    project_dir: Path,
+    plan_only: bool,
+    destroy: bool,
+    auto_approve: bool,
+    confirm_env: str | None,
+    module_dir: Path | None,
+    backend: str | None,
+    output_format: str,
+) -> None:
     """Provision (or destroy) an environment's Azure resources with Terraform.
 
     Renders the config into tfvars and backend settings under
@@ -57,16 +83,22 @@ def provision(env_name: str, config_file: Path | None, project_dir: Path, plan_o
       mlops-toolkit provision --env dev --destroy --confirm-env dev
     """
     from mlops_toolkit.auth import require_credentials, terraform_auth_env
-    from mlops_toolkit.infra.provision import Provisioner, approval_needed, default_backend
+    from mlops_toolkit.infra.provision import (
+        Backend,
+        Provisioner,
+        approval_needed,
+        default_backend,
+    )
     from mlops_toolkit.infra.terraform import find_terraform
 
     if plan_only and (auto_approve or confirm_env):
         raise click.UsageError("--plan-only applies nothing; drop --auto-approve/--confirm-env")
     config = load_env_config(env_name, config_file, project_dir)
-    chosen_backend = backend or default_backend(config)
+    chosen_backend: Backend = backend or default_backend(config)  # type: ignore[assignment]
     if confirm_env is not None:
-        approval_needed(config.environment, destroy=destroy, auto_approve=auto_approve,
-                        confirm_env=confirm_env)  # fail fast on a mismatched --confirm-env
+        approval_needed(
+            config.environment, destroy=destroy, auto_approve=auto_approve, confirm_env=confirm_env
+        )  # fail fast on a mismatched --confirm-env
     environ = dict(os.environ)
     if config.target == "azure" or chosen_backend == "azurerm":
         if not config.subscription_id:
@@ -79,8 +111,13 @@ def provision(env_name: str, config_file: Path | None, project_dir: Path, plan_o
         _err(f"Azure credentials: {source}")
     terraform = find_terraform(environ)
     module = module_dir or project_dir / "terraform"
-    provisioner = Provisioner(config=config, terraform=terraform, project_dir=project_dir,
-                              module_dir=module, backend=chosen_backend)  # type: ignore[arg-type]
+    provisioner = Provisioner(
+        config=config,
+        terraform=terraform,
+        project_dir=project_dir,
+        module_dir=module,
+        backend=chosen_backend,
+    )
     progress = _Progress()
     _err(f"Rendering inputs for {env_name} into {provisioner.workdir}")
     provisioner.render()
@@ -95,8 +132,9 @@ def provision(env_name: str, config_file: Path | None, project_dir: Path, plan_o
             _err("No changes. Infrastructure matches the configuration.")
         emit(result, output_format, lambda _d: None)
         return
-    needed = approval_needed(config.environment, destroy=destroy, auto_approve=auto_approve,
-                             confirm_env=confirm_env)
+    needed = approval_needed(
+        config.environment, destroy=destroy, auto_approve=auto_approve, confirm_env=confirm_env
+    )
     _approve(needed, env_name, destroy)
     _err("terraform apply" + (" (destroy)" if destroy else ""))
     record = provisioner.apply(plan, on_event=progress)
@@ -122,8 +160,12 @@ def _approve(needed: str, env_name: str, destroy: bool) -> None:
         if not click.confirm(f"Apply this plan to {env_name}?", default=False, err=True):
             raise ApprovalRequired(f"{verb} of {env_name!r} was not approved; nothing changed")
         return
-    typed = click.prompt(f"Type the environment name ({env_name}) to {verb} it", err=True,
-                         default="", show_default=False)
+    typed = click.prompt(
+        f"Type the environment name ({env_name}) to {verb} it",
+        err=True,
+        default="",
+        show_default=False,
+    )
     if typed.strip() != env_name:
         raise ApprovalRequired(f"{verb} of {env_name!r} was not approved; nothing changed")
 
@@ -139,8 +181,9 @@ class _Progress:
         self.out.print(f"[dim]{time.monotonic() - self.start:6.1f}s[/dim] {text}")
 
     def on_init(self, event: Any) -> None:
-        if event.level in ("error", "warn") or event.message.startswith(("Terraform has been",
-                                                                           "Initializing")):
+        if event.level in ("error", "warn") or event.message.startswith(
+            ("Terraform has been", "Initializing")
+        ):
             self._line(event.message)
 
     def __call__(self, event: Any) -> None:
@@ -155,12 +198,16 @@ class _Progress:
 
 def _print_plan(plan: dict[str, Any]) -> None:
     out = console(stderr=True)
-    out.print(f"Plan: [green]{plan['add']} to add[/green], [yellow]{plan['change']} to change"
-              f"[/yellow], [red]{plan['destroy_count']} to destroy[/red]"
-              + (f", {len(plan['output_changes'])} output changes" if plan["output_changes"] else ""))
+    out.print(
+        f"Plan: [green]{plan['add']} to add[/green], [yellow]{plan['change']} to change"
+        f"[/yellow], [red]{plan['destroy_count']} to destroy[/red]"
+        + (f", {len(plan['output_changes'])} output changes" if plan["output_changes"] else "")
+    )
     for res in plan["resources"]:
         style = _ACTION_STYLE.get(res["action"], "white")
-        out.print(f"  [{style}]{_ACTION_SIGN.get(res['action'], '?'):>3}[/{style}] {res['address']}")
+        out.print(
+            f"  [{style}]{_ACTION_SIGN.get(res['action'], '?'):>3}[/{style}] {res['address']}"
+        )
 
 
 def _outputs_table(result: dict[str, Any]) -> None:

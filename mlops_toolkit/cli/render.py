@@ -16,8 +16,13 @@ FORMATS = ("table", "json", "yaml")
 def output_option(func: F) -> F:
     """Add ``-o/--output table|json|yaml`` to a command."""
     return click.option(
-        "-o", "--output", "output_format", type=click.Choice(FORMATS), default="table",
-        show_default=True, help="Output format.",
+        "-o",
+        "--output",
+        "output_format",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format.",
     )(func)
 
 

@@ -38,8 +38,9 @@ OUTPUTS_FILENAME = "outputs.json"
 _BACKEND_OVERRIDE = "zz_mlops_backend_override.tf"
 
 
-def approval_needed(environment: str, *, destroy: bool, auto_approve: bool,
-                    confirm_env: str | None) -> Approval:
+def approval_needed(
+    environment: str, *, destroy: bool, auto_approve: bool, confirm_env: str | None
+) -> Approval:
     """Decide what approval an apply or destroy needs. Pure.
 
     * ``--confirm-env <env>`` naming this environment approves anything.
@@ -111,8 +112,9 @@ class Provisioner:
         tfvars = render_tfvars(self.config)
         backend_settings = render_backend_config(self.config) if self.backend == "azurerm" else None
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.var_file.write_text(json.dumps(tfvars, indent=2, sort_keys=True) + "\n",
-                                 encoding="utf-8")
+        self.var_file.write_text(
+            json.dumps(tfvars, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         if backend_settings is not None:
             self.backend_file.write_text(backend_config_hcl(backend_settings), encoding="utf-8")
         elif self.backend_file.exists():
@@ -121,8 +123,10 @@ class Provisioner:
         if self.backend == "local":
             state = (self.workdir / "terraform.tfstate").resolve()
             (self.module_copy / _BACKEND_OVERRIDE).write_text(
-                'terraform {\n  backend "local" {\n    path = ' + json.dumps(str(state)) +
-                "\n  }\n}\n", encoding="utf-8",
+                'terraform {\n  backend "local" {\n    path = '
+                + json.dumps(str(state))
+                + "\n  }\n}\n",
+                encoding="utf-8",
             )
 
     def init(self, on_event: EventCallback | None = None) -> None:
@@ -130,9 +134,13 @@ class Provisioner:
         self.terraform.init(self.module_copy, backend_config=backend, on_event=on_event)
 
     def plan(self, *, destroy: bool = False, on_event: EventCallback | None = None) -> PlanSummary:
-        return self.terraform.plan(self.module_copy, var_file=self.var_file.resolve(),
-                                   plan_file=self.plan_file.resolve(), destroy=destroy,
-                                   on_event=on_event)
+        return self.terraform.plan(
+            self.module_copy,
+            var_file=self.var_file.resolve(),
+            plan_file=self.plan_file.resolve(),
+            destroy=destroy,
+            on_event=on_event,
+        )
 
     def apply(self, plan: PlanSummary, on_event: EventCallback | None = None) -> dict[str, Any]:
         """Apply the saved plan; save (apply) or remove (destroy) the outputs file."""
@@ -147,8 +155,9 @@ class Provisioner:
             "backend": self.backend,
             "outputs": public_outputs(outputs),
         }
-        self.outputs_file.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n",
-                                     encoding="utf-8")
+        self.outputs_file.write_text(
+            json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         return record
 
     def _sync_module(self) -> None:
@@ -158,8 +167,9 @@ class Provisioner:
             if entry.name in (".terraform", ".terraform.lock.hcl"):
                 continue
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-        ignore = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "*.tfplan",
-                                        ".terraform.lock.hcl")
+        ignore = shutil.ignore_patterns(
+            ".terraform", "*.tfstate", "*.tfstate.*", "*.tfplan", ".terraform.lock.hcl"
+        )
         for entry in self.module_dir.iterdir():
             if ignore(str(self.module_dir), [entry.name]):
                 continue

@@ -121,16 +121,26 @@ class Terraform(Protocol):
     def version(self) -> tuple[int, int, int]: ...
 
     def init(
-        self, workdir: Path, *, backend_config: Path | None = None,
+        self,
+        workdir: Path,
+        *,
+        backend_config: Path | None = None,
         on_event: EventCallback | None = None,
     ) -> None: ...
 
     def plan(
-        self, workdir: Path, *, var_file: Path, plan_file: Path, destroy: bool = False,
+        self,
+        workdir: Path,
+        *,
+        var_file: Path,
+        plan_file: Path,
+        destroy: bool = False,
         on_event: EventCallback | None = None,
     ) -> PlanSummary: ...
 
-    def apply(self, workdir: Path, *, plan_file: Path, on_event: EventCallback | None = None) -> None: ...
+    def apply(
+        self, workdir: Path, *, plan_file: Path, on_event: EventCallback | None = None
+    ) -> None: ...
 
     def output(self, workdir: Path) -> dict[str, Any]: ...
 
@@ -194,7 +204,10 @@ class TerraformCLI:
             return parse_version(result)
 
     def init(
-        self, workdir: Path, *, backend_config: Path | None = None,
+        self,
+        workdir: Path,
+        *,
+        backend_config: Path | None = None,
         on_event: EventCallback | None = None,
     ) -> None:
         args = ["init", "-input=false", "-no-color", "-reconfigure"]
@@ -203,12 +216,23 @@ class TerraformCLI:
         self._stream(args, cwd=workdir, what="terraform init", on_event=on_event)
 
     def plan(
-        self, workdir: Path, *, var_file: Path, plan_file: Path, destroy: bool = False,
+        self,
+        workdir: Path,
+        *,
+        var_file: Path,
+        plan_file: Path,
+        destroy: bool = False,
         on_event: EventCallback | None = None,
     ) -> PlanSummary:
         args = [
-            "plan", "-input=false", "-no-color", "-json", "-detailed-exitcode",
-            "-lock-timeout=120s", f"-var-file={var_file}", f"-out={plan_file}",
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-json",
+            "-detailed-exitcode",
+            "-lock-timeout=120s",
+            f"-var-file={var_file}",
+            f"-out={plan_file}",
         ]
         if destroy:
             args.append("-destroy")
@@ -218,13 +242,16 @@ class TerraformCLI:
         )
         return summarize_plan(json.loads(shown), plan_file, destroy=destroy)
 
-    def apply(self, workdir: Path, *, plan_file: Path, on_event: EventCallback | None = None) -> None:
+    def apply(
+        self, workdir: Path, *, plan_file: Path, on_event: EventCallback | None = None
+    ) -> None:
         args = ["apply", "-input=false", "-no-color", "-json", "-lock-timeout=120s", str(plan_file)]
         self._stream(args, cwd=workdir, what="terraform apply", on_event=on_event)
 
     def output(self, workdir: Path) -> dict[str, Any]:
-        text = self._run_captured(["output", "-json", "-no-color"], cwd=workdir,
-                                  what="terraform output")
+        text = self._run_captured(
+            ["output", "-json", "-no-color"], cwd=workdir, what="terraform output"
+        )
         data = json.loads(text or "{}")
         if not isinstance(data, dict):
             raise BackendError(f"terraform output returned {type(data).__name__}, not an object")
@@ -235,26 +262,43 @@ class TerraformCLI:
     def _run_captured(self, args: Sequence[str], *, cwd: Path | None, what: str) -> str:
         try:
             proc = subprocess.run(
-                [self.binary, *args], cwd=cwd, env=self._env, capture_output=True, text=True,
-                stdin=subprocess.DEVNULL, check=False,
+                [self.binary, *args],
+                cwd=cwd,
+                env=self._env,
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+                check=False,
             )
         except OSError as exc:
             raise EnvironmentSetupError(f"cannot run {self.binary}: {exc}") from exc
         if proc.returncode != 0:
-            raise BackendError(f"{what} failed (exit code {proc.returncode}):\n"
-                               f"{_tail(proc.stderr or proc.stdout)}")
+            raise BackendError(
+                f"{what} failed (exit code {proc.returncode}):\n{_tail(proc.stderr or proc.stdout)}"
+            )
         return proc.stdout
 
     def _stream(
-        self, args: Sequence[str], *, cwd: Path, what: str, on_event: EventCallback | None,
+        self,
+        args: Sequence[str],
+        *,
+        cwd: Path,
+        what: str,
+        on_event: EventCallback | None,
         ok_codes: tuple[int, ...] = (0,),
     ) -> None:
         emit = on_event or (lambda _event: None)
         errors: list[str] = []
         try:
             proc = subprocess.Popen(
-                [self.binary, *args], cwd=cwd, env=self._env, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, bufsize=1,
+                [self.binary, *args],
+                cwd=cwd,
+                env=self._env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                bufsize=1,
             )
         except OSError as exc:
             raise EnvironmentSetupError(f"cannot run {self.binary}: {exc}") from exc
@@ -312,11 +356,13 @@ def summarize_plan(shown: Mapping[str, Any], plan_file: Path, *, destroy: bool) 
         if actions and actions != ("no-op",):
             changes.append(ResourceChange(address=str(item.get("address")), actions=actions))
     output_changes = tuple(
-        name for name, change in sorted((shown.get("output_changes") or {}).items())
+        name
+        for name, change in sorted((shown.get("output_changes") or {}).items())
         if tuple(change.get("actions") or ()) not in ((), ("no-op",))
     )
-    return PlanSummary(plan_file=plan_file, changes=tuple(changes),
-                       output_changes=output_changes, destroy=destroy)
+    return PlanSummary(
+        plan_file=plan_file, changes=tuple(changes), output_changes=output_changes, destroy=destroy
+    )
 
 
 def _tail(text: str, lines: int = 30) -> str:
