@@ -150,7 +150,7 @@ def _approve(needed: str, env_name: str, destroy: bool) -> None:
     verb = "destroy" if destroy else "apply"
     if needed == "none":
         return
-    if not sys.stdin.isatty():
+    if not stdin_is_interactive():
         flag = "--confirm-env " + env_name if needed == "type-name" else "--auto-approve"
         raise ApprovalRequired(
             f"refusing to {verb} environment {env_name!r} without approval (no terminal to ask)",
@@ -168,6 +168,11 @@ def _approve(needed: str, env_name: str, destroy: bool) -> None:
     )
     if typed.strip() != env_name:
         raise ApprovalRequired(f"{verb} of {env_name!r} was not approved; nothing changed")
+
+
+def stdin_is_interactive() -> bool:
+    """Whether a person can answer a prompt (false in CI and pipes)."""
+    return sys.stdin.isatty()
 
 
 class _Progress:

@@ -1,0 +1,52 @@
+"""Loading and validating the shipped environment configs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlops_toolkit.config import load_config
+from mlops_toolkit.errors import ConfigError, NotFoundError
+
+SUB = "0B1F6471-1BF0-4DDA-AEC3-CB9272F09590"
+
+
+def test_shipped_configs_load(repo_root: Path) -> None:
+    dev = load_config(repo_root / "config-infra-dev.yml", expected_env="dev", environ={})
+    prod = load_config(repo_root / "config-infra-prod.yml", expected_env="prod", environ={})
+    assert dev.target == "local" and prod.target == "azure"
+    assert prod.terraform.state is not None
+    assert dev.compute.gpu.priority == "low_priority" and prod.compute.gpu.priority == "dedicated"
+    assert dev.compute.gpu.max_nodes < prod.compute.gpu.max_nodes
+    assert prod.network.public_network_access is False
+    assert prod.monitoring.log_retention_days > dev.monitoring.log_retention_days
+
+
+def test_subscription_falls_back_to_the_environment(repo_root: Path) -> None:
+    cfg = load_config(repo_root / "config-infra-prod.yml", environ={"AZURE_SUBSCRIPTION_ID": SUB})
+    assert cfg.subscription_id == SUB.lower()
+    assert cfg.names.key_vault.endswith(cfg.names.resource_group[-4:])
+
+
+def test_config_is_frozen(repo_root: Path) -> None:
+    cfg = load_config(repo_root / "config-infra-dev.yml", environ={})
+    with pytest.raises(ValueError):
+        cfg.postfix = "0002"  # type: ignore[misc]
+
+
+def test_file_for_another_environment_is_rejected(repo_root: Path) -> None:
+    with pytest.raises(ConfigError, match="environment: must be 'dev'"):
+        load_config(repo_root / "config-infra-prod.yml", expected_env="dev", environ={})
+
+
+def test_missing_file_is_not_found(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="does not exist"):
+        load_config(tmp_path / "config-infra-dev.yml")
+
+
+def test_merged_tags_carry_environment_and_manager(repo_root: Path) -> None:
+    cfg = load_config(repo_root / "config-infra-dev.yml", environ={})
+    assert cfg.merged_tags["environment"] == "dev"
+    assert cfg.merged_tags["managed_by"] == "mlops-toolkit"
+    assert cfg.merged_tags["project"] == "mlops-toolkit"
