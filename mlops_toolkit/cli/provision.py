@@ -143,7 +143,7 @@ def provision(
         _err(f"Environment {env_name} destroyed; saved outputs removed.")
     else:
         _err(f"Applied. Outputs saved to {provisioner.outputs_file}")
-    emit(result, output_format, _outputs_table)
+    emit(result, output_format, (lambda _d: None) if destroy else _outputs_table)
 
 
 def _approve(needed: str, env_name: str, destroy: bool) -> None:
@@ -197,7 +197,7 @@ class _Progress:
         elif event.type == "diagnostic" or event.level == "error":
             style = "red" if event.level == "error" else "yellow"
             self._line(f"[{style}]{event.level}[/{style}] {event.message}")
-        elif event.type == "change_summary":
+        elif event.type == "change_summary" and not event.message.startswith("Plan:"):
             self._line(event.message)
 
 
