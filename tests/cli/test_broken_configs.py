@@ -75,8 +75,12 @@ MUTATED: list[tuple[str, dict[str, Any], Mutation, str]] = [
     ("retention-too-short", DEV, _set("monitoring.log_retention_days", 7), "log_retention_days"),
     ("tags-not-mapping", DEV, _set("tags", ["a", "b"]), "tags:"),
     ("tag-value-number", DEV, _set("tags.owner", 42), "tags.owner"),
-    ("state-account-upper", PROD, _set("terraform.state.storage_account", "St-State"),
-     "terraform.state.storage_account"),
+    (
+        "state-account-upper",
+        PROD,
+        _set("terraform.state.storage_account", "St-State"),
+        "terraform.state.storage_account",
+    ),
     ("state-key-suffix", PROD, _set("terraform.state.key", "state.json"), "terraform.state.key"),
     ("prod-without-state", PROD, _drop("terraform.state"), "terraform.state: required for prod"),
     ("suffix-flag-text", DEV, _set("naming.unique_suffix", "true"), "naming.unique_suffix"),
@@ -90,10 +94,13 @@ RAW: list[tuple[str, str, str, str]] = [
     ("top-level-list", "dev", "- namespace\n- postfix\n", "top level must be a mapping"),
     ("tab-indentation", "dev", "compute:\n\tcpu: 1\n", "not valid YAML"),
     ("duplicate-key", "dev", yaml.safe_dump(DEV) + "postfix: '0002'\n", "duplicate key 'postfix'"),
-    ("wrong-environment", "dev", yaml.safe_dump({**DEV, "environment": "prod"}),
-     "environment: must be 'dev'"),
+    (
+        "wrong-environment",
+        "dev",
+        yaml.safe_dump({**DEV, "environment": "prod"}),
+        "environment: must be 'dev'",
+    ),
 ]
-
 
 
 def _mutated(base: dict[str, Any], mutation: Mutation) -> dict[str, Any]:
@@ -136,8 +143,16 @@ def test_broken_config_exits_2_names_the_key_and_never_reaches_terraform(
     (project / f"config-infra-{env}.yml").write_text(text, encoding="utf-8")
     result = CliRunner().invoke(
         cli,
-        ["provision", "--env", env, "--project-dir", str(project), "--plan-only",
-         "--module-dir", str(REPO_ROOT / "examples" / "provider_less_env")],
+        [
+            "provision",
+            "--env",
+            env,
+            "--project-dir",
+            str(project),
+            "--plan-only",
+            "--module-dir",
+            str(REPO_ROOT / "examples" / "provider_less_env"),
+        ],
     )
     assert result.exit_code == 2, result.output
     assert expected in result.output
@@ -151,7 +166,9 @@ def test_every_broken_config_is_reported_at_once(tmp_path: Path) -> None:
     data = _mutated(DEV, _set("postfix", "00001"))
     data["compute"]["cpu"]["min_nodes"] = -1
     (tmp_path / "config-infra-dev.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["env", "show", "--env", "dev", "--project-dir", str(tmp_path)])
+    result = CliRunner().invoke(
+        cli, ["env", "show", "--env", "dev", "--project-dir", str(tmp_path)]
+    )
     assert result.exit_code == 2
     assert "2 problems" in result.output
     assert "postfix:" in result.output and "compute.cpu.min_nodes" in result.output

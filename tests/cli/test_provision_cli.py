@@ -81,13 +81,15 @@ def test_prod_apply_and_destroy_with_explicit_approval(
     assert code == 2 and "refusing to destroy" in out
     assert _resources_in_state(project, "prod") == 9
 
-    code, out = _run(project, "--env", "prod", "--backend", "local", "--destroy",
-                     "--confirm-env", "dev")
+    code, out = _run(
+        project, "--env", "prod", "--backend", "local", "--destroy", "--confirm-env", "dev"
+    )
     assert code == 2 and "does not match the environment 'prod'" in out
     assert _resources_in_state(project, "prod") == 9
 
-    code, out = _run(project, "--env", "prod", "--backend", "local", "--destroy",
-                     "--confirm-env", "prod")
+    code, out = _run(
+        project, "--env", "prod", "--backend", "local", "--destroy", "--confirm-env", "prod"
+    )
     assert code == 0, out
     assert _resources_in_state(project, "prod") == 0
     assert not (project / ".mlops" / "prod" / "outputs.json").exists()
@@ -101,14 +103,34 @@ def test_interactive_destroy_needs_the_typed_name(
     assert code == 0, out
     monkeypatch.setattr("mlops_toolkit.cli.provision.stdin_is_interactive", lambda: True)
     result = CliRunner().invoke(
-        cli, ["provision", "--project-dir", str(project), "--module-dir", FIXTURE, "--env", "dev",
-              "--destroy"], input="prod\n",
+        cli,
+        [
+            "provision",
+            "--project-dir",
+            str(project),
+            "--module-dir",
+            FIXTURE,
+            "--env",
+            "dev",
+            "--destroy",
+        ],
+        input="prod\n",
     )
     assert result.exit_code == 2 and "was not approved" in result.output
     assert _resources_in_state(project, "dev") == 9
     result = CliRunner().invoke(
-        cli, ["provision", "--project-dir", str(project), "--module-dir", FIXTURE, "--env", "dev",
-              "--destroy"], input="dev\n",
+        cli,
+        [
+            "provision",
+            "--project-dir",
+            str(project),
+            "--module-dir",
+            FIXTURE,
+            "--env",
+            "dev",
+            "--destroy",
+        ],
+        input="dev\n",
     )
     assert result.exit_code == 0, result.output
     assert _resources_in_state(project, "dev") == 0
@@ -118,7 +140,7 @@ def test_interactive_destroy_needs_the_typed_name(
 def test_dev_plan_only_changes_nothing_and_reports_json(project: Path) -> None:
     code, out = _run(project, "--env", "dev", "--plan-only", "-o", "json")
     assert code == 0, out
-    payload = json.loads(out[out.index("{"): out.rindex("}") + 1])
+    payload = json.loads(out[out.index("{") : out.rindex("}") + 1])
     assert payload["plan"]["add"] == 9 and payload["applied"] is False
     assert _resources_in_state(project, "dev") == 0
 
@@ -131,7 +153,9 @@ def test_dev_apply_without_terminal_needs_auto_approve(project: Path) -> None:
 
 
 def test_missing_credentials_are_explained_before_terraform_runs(
-    project: Path, monkeypatch: pytest.MonkeyPatch, clean_azure_env: None,
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    clean_azure_env: None,
     sentinel_terraform: tuple[Path, Path],
 ) -> None:
     binary, marker = sentinel_terraform
@@ -146,7 +170,9 @@ def test_missing_credentials_are_explained_before_terraform_runs(
 
 
 def test_azure_target_without_subscription_names_the_key(
-    project: Path, clean_azure_env: None, sentinel_terraform: tuple[Path, Path],
+    project: Path,
+    clean_azure_env: None,
+    sentinel_terraform: tuple[Path, Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     binary, marker = sentinel_terraform
@@ -157,7 +183,8 @@ def test_azure_target_without_subscription_names_the_key(
 
 
 def test_debug_shows_the_traceback(project: Path, clean_azure_env: None) -> None:
-    result = CliRunner().invoke(cli, ["--debug", "provision", "--project-dir", str(project),
-                                      "--env", "prod", "--plan-only"])
+    result = CliRunner().invoke(
+        cli, ["--debug", "provision", "--project-dir", str(project), "--env", "prod", "--plan-only"]
+    )
     assert result.exit_code != 0
     assert result.exception is not None and type(result.exception).__name__ == "ConfigError"

@@ -25,11 +25,18 @@ def provisioner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Provisioner:
     # Terraform warns on stderr when its CLI config file is missing; that must not break runs.
     monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(tmp_path / "missing.tfrc"))
     config = load_config(REPO_ROOT / "config-infra-dev.yml", environ={})
-    return Provisioner(config=config, terraform=find_terraform(), project_dir=tmp_path,
-                       module_dir=FIXTURE, backend="local")
+    return Provisioner(
+        config=config,
+        terraform=find_terraform(),
+        project_dir=tmp_path,
+        module_dir=FIXTURE,
+        backend="local",
+    )
 
 
-def test_full_cycle_init_plan_apply_output_destroy(provisioner: Provisioner, tmp_path: Path) -> None:
+def test_full_cycle_init_plan_apply_output_destroy(
+    provisioner: Provisioner, tmp_path: Path
+) -> None:
     events: list[TerraformEvent] = []
     provisioner.render()
     provisioner.init()
@@ -77,13 +84,20 @@ def test_rendered_tfvars_are_what_plan_used(provisioner: Provisioner) -> None:
     assert plan.to_add == 9
 
 
-def test_terraform_errors_become_backend_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_terraform_errors_become_backend_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "main.tf").write_text('output "x" {\n  value = var.undeclared\n}\n')
     config = load_config(REPO_ROOT / "config-infra-dev.yml", environ={})
-    p = Provisioner(config=config, terraform=find_terraform(), project_dir=tmp_path,
-                    module_dir=broken, backend="local")
+    p = Provisioner(
+        config=config,
+        terraform=find_terraform(),
+        project_dir=tmp_path,
+        module_dir=broken,
+        backend="local",
+    )
     p.render()
     p.init()
     with pytest.raises(BackendError, match="terraform plan failed"):

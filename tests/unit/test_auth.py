@@ -18,10 +18,14 @@ def _none(_: str) -> None:
 @pytest.mark.parametrize(
     ("environ", "expected"),
     [
-        ({"AZURE_CLIENT_ID": "c", "AZURE_TENANT_ID": "t", "AZURE_FEDERATED_TOKEN_FILE": "/f"},
-         "workload identity"),
-        ({"AZURE_CLIENT_ID": "c", "AZURE_TENANT_ID": "t", "ACTIONS_ID_TOKEN_REQUEST_URL": "u"},
-         "GitHub Actions OIDC"),
+        (
+            {"AZURE_CLIENT_ID": "c", "AZURE_TENANT_ID": "t", "AZURE_FEDERATED_TOKEN_FILE": "/f"},
+            "workload identity",
+        ),
+        (
+            {"AZURE_CLIENT_ID": "c", "AZURE_TENANT_ID": "t", "ACTIONS_ID_TOKEN_REQUEST_URL": "u"},
+            "GitHub Actions OIDC",
+        ),
         ({"ARM_CLIENT_ID": "c", "ARM_TENANT_ID": "t", "ARM_USE_OIDC": "true"}, "OIDC"),
         ({"ARM_USE_MSI": "true"}, "managed identity"),
         ({"IDENTITY_ENDPOINT": "http://x"}, "managed identity"),
@@ -56,7 +60,10 @@ def test_nothing_found_lists_the_ways_to_log_in(tmp_path: Path) -> None:
 def test_terraform_env_maps_workload_identity() -> None:
     env = {"AZURE_CLIENT_ID": "c", "AZURE_TENANT_ID": "t", "AZURE_FEDERATED_TOKEN_FILE": "/f"}
     assert terraform_auth_env(env, "sub") == {
-        "ARM_CLIENT_ID": "c", "ARM_TENANT_ID": "t", "ARM_OIDC_TOKEN_FILE_PATH": "/f",
-        "ARM_USE_OIDC": "true", "ARM_SUBSCRIPTION_ID": "sub",
+        "ARM_CLIENT_ID": "c",
+        "ARM_TENANT_ID": "t",
+        "ARM_OIDC_TOKEN_FILE_PATH": "/f",
+        "ARM_USE_OIDC": "true",
+        "ARM_SUBSCRIPTION_ID": "sub",
     }
     assert terraform_auth_env({"ARM_CLIENT_ID": "mine", "AZURE_CLIENT_ID": "c"}, None) == {}

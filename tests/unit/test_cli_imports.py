@@ -19,8 +19,9 @@ print(json.dumps({"modules": sorted(sys.modules), "outputs": outputs}))
 
 
 def test_help_does_not_import_heavy_sdks(repo_root) -> None:  # type: ignore[no-untyped-def]
-    proc = subprocess.run([sys.executable, "-c", PROBE], cwd=repo_root, capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=repo_root, capture_output=True, text=True, check=True
+    )
     result = json.loads(proc.stdout)
     loaded = set(result["modules"])
     assert "click" in loaded and "mlops_toolkit.cli.main" in loaded  # the probe really ran

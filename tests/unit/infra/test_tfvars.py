@@ -15,7 +15,9 @@ SUB = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
 
 
 def _load(env: str):  # type: ignore[no-untyped-def]
-    return load_config(REPO_ROOT / f"config-infra-{env}.yml", environ={"AZURE_SUBSCRIPTION_ID": SUB})
+    return load_config(
+        REPO_ROOT / f"config-infra-{env}.yml", environ={"AZURE_SUBSCRIPTION_ID": SUB}
+    )
 
 
 def test_dev_tfvars() -> None:
@@ -25,8 +27,12 @@ def test_dev_tfvars() -> None:
     assert tfvars["private_networking_enabled"] is False
     assert tfvars["managed_network_isolation"] == "Disabled"
     assert tfvars["compute_clusters"]["gpu"] == {
-        "name": "gpu-cluster", "vm_size": "Standard_NC4as_T4_v3", "min_nodes": 0,
-        "max_nodes": 1, "idle_seconds_before_scaledown": 300, "priority": "LowPriority",
+        "name": "gpu-cluster",
+        "vm_size": "Standard_NC4as_T4_v3",
+        "min_nodes": 0,
+        "max_nodes": 1,
+        "idle_seconds_before_scaledown": 300,
+        "priority": "LowPriority",
     }
     assert tfvars["tags"]["environment"] == "dev"
     assert tfvars["names"]["key_vault"] == _load("dev").names.key_vault
@@ -52,8 +58,11 @@ def test_dev_and_prod_tfvars_have_the_same_keys_and_different_names() -> None:
 def test_backend_config_uses_azure_ad_and_no_keys() -> None:
     backend = render_backend_config(_load("prod"))
     assert backend == {
-        "resource_group_name": "rg-mlopstk-tfstate", "storage_account_name": "stmlopstktfstate",
-        "container_name": "tfstate", "key": "prod.terraform.tfstate", "use_azuread_auth": True,
+        "resource_group_name": "rg-mlopstk-tfstate",
+        "storage_account_name": "stmlopstktfstate",
+        "container_name": "tfstate",
+        "key": "prod.terraform.tfstate",
+        "use_azuread_auth": True,
         "subscription_id": SUB,
     }
     text = backend_config_hcl(backend)
