@@ -5,14 +5,18 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mlops_toolkit.cli.options import env_options, load_env_config
 from mlops_toolkit.cli.render import console, emit, output_option
 from mlops_toolkit.errors import ApprovalRequired, ConfigError
+
+if TYPE_CHECKING:
+    from mlops_toolkit.infra.provision import Provisioner
 
 _ACTION_STYLE = {
     "create": "green",
@@ -118,24 +122,45 @@ def provision(
         module_dir=module,
         backend=chosen_backend,
     )
+    with provisioner.locked():
+        result = _plan_and_apply(
+            provisioner,
+            plan_only=plan_only,
+            destroy=destroy,
+            approve=lambda: _approve(
+                approval_needed(
+                    config.environment,
+                    destroy=destroy,
+                    auto_approve=auto_approve,
+                    confirm_env=confirm_env,
+                ),
+                env_name,
+                destroy,
+            ),
+        )
+    table = _outputs_table if result["applied"] and not destroy else (lambda _d: None)
+    emit(result, output_format, table)
+
+
+def _plan_and_apply(
+    provisioner: Provisioner, *, plan_only: bool, destroy: bool, approve: Callable[[], None]
+) -> dict[str, Any]:
+    """Render, init, plan; then (after ``approve``) apply. Reports progress on stderr."""
+    env_name = provisioner.config.environment
     progress = _Progress()
     _err(f"Rendering inputs for {env_name} into {provisioner.workdir}")
     provisioner.render()
-    _err(f"terraform init ({chosen_backend} backend)")
+    _err(f"terraform init ({provisioner.backend} backend)")
     provisioner.init(on_event=progress.on_init)
     _err("terraform plan" + (" -destroy" if destroy else ""))
     plan = provisioner.plan(destroy=destroy, on_event=progress)
     result: dict[str, Any] = {"environment": env_name, "plan": plan.as_dict(), "applied": False}
     _print_plan(plan.as_dict())
+    if not plan.has_changes:
+        _err("No changes. Infrastructure matches the configuration.")
     if plan_only or not plan.has_changes:
-        if not plan.has_changes:
-            _err("No changes. Infrastructure matches the configuration.")
-        emit(result, output_format, lambda _d: None)
-        return
-    needed = approval_needed(
-        config.environment, destroy=destroy, auto_approve=auto_approve, confirm_env=confirm_env
-    )
-    _approve(needed, env_name, destroy)
+        return result
+    approve()
     _err("terraform apply" + (" (destroy)" if destroy else ""))
     record = provisioner.apply(plan, on_event=progress)
     result.update(applied=True, outputs=record.get("outputs", {}))
@@ -143,7 +168,7 @@ def provision(
         _err(f"Environment {env_name} destroyed; saved outputs removed.")
     else:
         _err(f"Applied. Outputs saved to {provisioner.outputs_file}")
-    emit(result, output_format, (lambda _d: None) if destroy else _outputs_table)
+    return result
 
 
 def _approve(needed: str, env_name: str, destroy: bool) -> None:

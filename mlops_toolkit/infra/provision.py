@@ -18,16 +18,19 @@ Nothing here prompts or prints; approval policy is the pure ``approval_needed``.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
 from mlops_toolkit.config import EnvironmentConfig
-from mlops_toolkit.errors import ConfigError, NotFoundError, UsageError
+from mlops_toolkit.errors import ConfigError, ConflictError, NotFoundError, UsageError
 from mlops_toolkit.infra.terraform import EventCallback, PlanSummary, Terraform
 from mlops_toolkit.infra.tfvars import backend_config_hcl, render_backend_config, render_tfvars
 
@@ -106,6 +109,34 @@ class Provisioner:
                 f"--module-dir: {self.module_dir} holds no Terraform files (*.tf)",
                 hint="Point --module-dir at a Terraform root module, e.g. terraform/.",
             )
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the environment's work-directory lock; ``ConflictError`` if another run has it.
+
+        Terraform locks the state itself; this lock also keeps two toolkit runs from
+        rendering over each other's inputs and plan file.
+        """
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with open(self.workdir / ".lock", "a+", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                raise ConflictError(
+                    f"another provision of {self.config.environment!r} is running "
+                    f"(pid {holder}, lock {self.workdir / '.lock'})",
+                    hint="Wait for it to finish; the lock is released when that process exits.",
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def render(self) -> None:
         """Write tfvars, backend config and a fresh copy of the module. Idempotent."""
