@@ -9,9 +9,9 @@ import click
 
 from mlops_toolkit.cli.options import env_options, load_env_config
 from mlops_toolkit.cli.render import console, emit, output_option
-from mlops_toolkit.config import EnvironmentConfig, load_config
+from mlops_toolkit.config import ENVIRONMENTS, EnvironmentConfig, load_config
 from mlops_toolkit.errors import ConfigError, NotFoundError
-from mlops_toolkit.infra.provision import default_backend
+from mlops_toolkit.infra.provision import default_backend, load_outputs
 
 
 @click.group()
@@ -128,3 +128,36 @@ def validate(project_dir: Path, files: tuple[Path, ...]) -> None:
         raise ConfigError(
             f"{len(failures)} of {len(paths)} config files are invalid:\n" + "\n".join(failures)
         )
+
+
+@env.command("outputs")
+@click.option(
+    "--env", "env_name", type=click.Choice(ENVIRONMENTS), required=True, help="Environment to read."
+)
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory holding .mlops/ state.",
+)
+@output_option
+def outputs(env_name: str, project_dir: Path, output_format: str) -> None:
+    """Print the outputs saved by the last successful `provision` of an environment.
+
+    Sensitive outputs are never saved and show as null. Exits 3 when the
+    environment has not been provisioned from this project directory.
+    """
+    record = load_outputs(project_dir, env_name)
+    emit(record, output_format, outputs_table)
+
+
+def outputs_table(record: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Outputs of {record['environment']} (applied {record['applied_at']})")
+    table.add_column("output", style="bold")
+    table.add_column("value")
+    for name, value in record["outputs"].items():
+        table.add_row(name, "(sensitive, not saved)" if value is None else str(value))
+    console().print(table)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from mlops_toolkit.cli.env import outputs_table
 from mlops_toolkit.cli.options import env_options, load_env_config
 from mlops_toolkit.cli.render import console, emit, output_option
 from mlops_toolkit.errors import ApprovalRequired, ConfigError
@@ -92,6 +93,7 @@ def provision(
         Provisioner,
         approval_needed,
         default_backend,
+        load_outputs,
     )
     from mlops_toolkit.infra.terraform import find_terraform
 
@@ -138,8 +140,10 @@ def provision(
                 destroy,
             ),
         )
-    table = _outputs_table if result["applied"] and not destroy else (lambda _d: None)
-    emit(result, output_format, table)
+    if result["applied"] and not destroy and output_format == "table":
+        outputs_table(load_outputs(project_dir, env_name))
+    else:
+        emit(result, output_format, lambda _d: None)
 
 
 def _plan_and_apply(
@@ -238,17 +242,6 @@ def _print_plan(plan: dict[str, Any]) -> None:
         out.print(
             f"  [{style}]{_ACTION_SIGN.get(res['action'], '?'):>3}[/{style}] {res['address']}"
         )
-
-
-def _outputs_table(result: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"Outputs of {result['environment']}")
-    table.add_column("output", style="bold")
-    table.add_column("value")
-    for name, value in result.get("outputs", {}).items():
-        table.add_row(name, "(sensitive)" if value is None else str(value))
-    console().print(table)
 
 
 def _err(text: str) -> None:

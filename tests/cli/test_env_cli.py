@@ -75,3 +75,28 @@ def test_validate_reports_each_file(tmp_path: Path) -> None:
     (tmp_path / "config-infra-test.yml").unlink()
     code, out = _invoke("env", "validate", "--project-dir", str(tmp_path))
     assert code == 0, out
+
+
+def test_outputs_after_provision_and_not_found_before(tmp_path: Path) -> None:
+    shutil.copy(REPO_ROOT / "config-infra-dev.yml", tmp_path)
+    code, out = _invoke("env", "outputs", "--env", "dev", "--project-dir", str(tmp_path))
+    assert code == 3 and "provision --env dev" in out
+    if shutil.which("terraform") is None:
+        return
+    code, out = _invoke(
+        "provision",
+        "--env",
+        "dev",
+        "--project-dir",
+        str(tmp_path),
+        "--module-dir",
+        str(REPO_ROOT / "examples" / "provider_less_env"),
+        "--auto-approve",
+    )
+    assert code == 0, out
+    assert "Outputs of dev" in out and "mlw-mlopstk-0001dev" in out
+    code, out = _invoke(
+        "env", "outputs", "--env", "dev", "--project-dir", str(tmp_path), "-o", "json"
+    )
+    assert code == 0
+    assert json.loads(out)["outputs"]["workspace_name"].startswith("mlw-mlopstk-0001dev")
