@@ -1,0 +1,347 @@
+"""Vocabulary for ``data_gen.py``: components, materials, suppliers, phrasings.
+
+Pure data plus three small composing helpers (``materials_for``, ``notes``,
+``frame``). Nothing here decides a label; ``data_gen.label_facts`` does.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+
+# ---------------------------------------------------------------- substances
+
+SUBSTANCE_NAMES = {
+    "Pb": ["Pb", "Pb", "lead", "lead", "lead (Pb)", "Pb (lead)"],
+    "Hg": ["Hg", "Hg", "mercury", "mercury", "mercury (Hg)"],
+    "Cr6": ["Cr(VI)", "Cr(VI)", "CrVI", "Cr6+", "hexavalent chromium", "hex chrome",
+            "chromium VI", "Cr VI"],
+    "Cd": ["Cd", "Cd", "cadmium", "cadmium", "cadmium (Cd)"],
+    "asbestos": ["asbestos", "asbestos", "chrysotile", "chrysotile asbestos", "amosite",
+                 "crocidolite", "tremolite asbestos"],
+    "decaBDE": ["decaBDE", "deca-BDE", "decabromodiphenyl ether", "BDE-209", "DecaBDE",
+                "decaBDE flame retardant"],
+}
+
+NEGATIONS = [
+    "{n}-free", "{N}-free", "free of {n}", "contains no {n}", "no {n}", "does not contain {n}",
+    "without {n}", "{n}: none", "{n} not detected", "{n} n.d.", "{n} below detection limit",
+    "{n} absent per supplier declaration", "no {n} intentionally added", "{n} free acc. to IMDS",
+    "zero {n}", "{n}: not present",
+]
+NEGATIONS_FOR = {
+    "asbestos": NEGATIONS + [
+        "NAO friction material", "non-asbestos organic lining", "asbestos free lining",
+        "NAO (non-asbestos organic) pads", "low-steel friction mix, no asbestos",
+        "ceramic friction material, asbestos-free",
+    ],
+}
+
+# statements that name the substance as present without an amount (violations)
+PRESENT_PHRASES = {
+    "Pb": ["tin-lead solder (Sn63Pb37)", "SnPb solder joints", "leaded solder", "lead-based paint",
+           "clip-on lead balance weights", "lead wheel weights", "contains lead",
+           "lead stabiliser in PVC compound", "Sn60Pb40 solder on terminals"],
+    "Hg": ["mercury tilt switch", "Hg switch", "mercury relay", "contains mercury",
+           "mercury-wetted contacts", "Hg-filled level sensor", "mercury vapour discharge lamp"],
+    "Cr6": ["yellow chromate conversion coating", "yellow zinc chromate passivation",
+            "hexavalent chromate passivation", "zinc plated with yellow chromate",
+            "Cr(VI) conversion coating", "chromate conversion coat (hexavalent)",
+            "yellow passivated (Cr6+)", "hexavalent chromium plating primer"],
+    "Cd": ["cadmium-plated fasteners", "Cd plated bolts", "cadmium yellow pigment",
+           "cadmium red pigment", "contains cadmium", "cadmium-bearing solder",
+           "Cd plating on connector shell"],
+    "asbestos": ["asbestos brake lining", "chrysotile asbestos gasket",
+                 "asbestos-containing friction material", "contains chrysotile",
+                 "asbestos fibre reinforced", "asbestos heat shield insulation",
+                 "contains asbestos", "friction material with asbestos fibres"],
+    "decaBDE": ["flame retardant: decaBDE", "decaBDE-treated", "FR additive BDE-209",
+                "decabromodiphenyl ether flame retardant", "contains deca-BDE",
+                "brominated FR decaBDE in housing compound"],
+}
+
+# statements of a compliant alternative (no violation)
+COMPLIANT_KIND_PHRASES = {
+    "Pb": ["lead-free solder SAC305", "Sn-Ag-Cu solder (Pb-free)", "lead-free solder",
+           "zinc wheel weights instead of lead", "Pb-free tin plating"],
+    "Hg": ["LED light source, mercury-free", "solid-state tilt sensor (no Hg)",
+           "mercury-free switch", "Hg-free reed switch"],
+    "Cr6": ["trivalent chromium passivation", "Cr(III) coating", "clear trivalent zinc passivate",
+            "Zn-Ni with Cr(III) passivation", "trivalent blue passivation",
+            "chrome-free zinc flake coating", "Cr(VI)-free conversion coating"],
+    "Cd": ["cadmium-free pigment", "Cd-free plating", "zinc-nickel plating instead of cadmium"],
+    "asbestos": ["NAO friction material", "asbestos-free brake lining"],
+    "decaBDE": ["halogen-free flame retardant", "ATH flame retardant (halogen free)",
+                "phosphorus-based flame retardant", "flame retardant DBDPE, not decaBDE",
+                "HFFR compound (halogen-free)"],
+}
+
+AMOUNT_PHRASES = [
+    "{n} {a}", "{n} {a}", "{n} content {a}", "{n}: {a}", "{n}={a}", "contains {a} {n}",
+    "{a} {n}", "{n} measured at {a}", "XRF {n} {a}", "{n} approx. {a}", "lab result {n} {a}",
+    "{n} conc. {a}", "{n} level {a} in coating", "{n} {a} (homogeneous material)",
+    "{n} content of {a} in PVC insulation", "test report: {n} = {a}", "{a} {n} in paint",
+    "solder contains {a} {n}", "{n} {a} in plastic housing", "analysis shows {n} at {a}",
+    "supplier declares {a} {n}", "{n} in pigment {a}",
+]
+UPPER_BOUND = ["{n} < {a}", "{n} <{a}", "{n} below {a}", "{n} max. {a}", "{n} \u2264 {a}",
+               "{n} less than {a}", "max {a} {n}", "{n} not exceeding {a}", "{n} under {a}"]
+LOWER_BOUND = ["{n} > {a}", "{n} above {a}", "more than {a} {n}", "{n} exceeds {a}",
+               "{n} over {a}"]
+
+PB_ALLOYS = {
+    "steel": ["free-machining steel", "free-cutting steel", "leaded steel 11SMnPb30",
+              "machining steel", "steel (free-cutting grade)", "automatic steel 11SMnPb37",
+              "steel for machining"],
+    "aluminium": ["aluminium alloy", "Al alloy 6262", "aluminum alloy 2011", "AlCuMgPb alloy",
+                  "aluminium machining alloy", "alu alloy", "aluminium alloy EN AW-6012"],
+    "copper": ["brass", "brass", "brass CuZn39Pb3", "CW614N brass", "bronze", "leaded bronze",
+               "copper alloy", "gunmetal", "CuZn40Pb2 brass", "leaded brass"],
+}
+ALLOY_PARTS = {
+    "steel": ["shaft", "pin", "bolt", "valve stem", "fitting", "screw", "spindle"],
+    "aluminium": ["housing", "valve body", "connector", "piston", "manifold block"],
+    "copper": ["fitting", "bushing", "valve body", "terminal", "insert", "nipple",
+               "bearing shell", "union nut"],
+}
+ALLOY_PHRASES = [
+    "{p} made of {m}, {n} {a}", "{m} {p} with {a} {n}", "{m} {p} ({n} {a})",
+    "{p}: {m}, {n} content {a}", "{n} {a} in {m} {p}", "{m} {p}, {a} {n} as alloying element",
+    "{p} in {m} - {n} {a}", "{m} {p}, {n}={a}",
+]
+ALLOY_NO_AMOUNT = ["{m} {p}", "{p} made of {m}", "{p} of {m}", "{p} in {m}"]
+
+# ------------------------------------------------------------- refrigerants
+
+REFRIGERANT_NAMES = {
+    "R-134a": ["R-134a", "R134a", "HFC-134a", "HFC134a", "R 134a", "R-134A"],
+    "R-12": ["R-12", "R12", "CFC-12", "Freon-12", "Freon 12"],
+    "R-22": ["R-22", "R22", "HCFC-22"],
+    "R-1234yf": ["R-1234yf", "R1234yf", "HFO-1234yf", "HFO1234yf", "R-1234YF"],
+    "R-744": ["R-744", "R744", "R-744 (CO2)", "CO2 (R744)"],
+    "R-152a": ["R-152a", "R152a", "HFC-152a", "HFC152a"],
+}
+REFRIGERANT_PHRASES = [
+    "charged with {g}{r}", "refrigerant: {g}{r}", "{r} refrigerant", "for {r} systems",
+    "filled w/ {g}{r}", "system charge {g}{r}", "designed for {r}", "working fluid {r}",
+    "{r} circuit", "refrigerant {r} {g}", "{g}{r} fill", "uses {r}",
+]
+
+# ------------------------------------------------------------------ airbags
+
+AN_NAMES = ["ammonium nitrate propellant", "AN-based propellant", "PSAN propellant",
+            "phase-stabilised ammonium nitrate", "phase stabilized AN", "NH4NO3 gas generant",
+            "ammonium nitrate gas generant", "AN propellant tablets"]
+DESICCANT_YES = ["with desiccant", "desiccant included", "incl. desiccant",
+                 "w/ moisture desiccant (zeolite)", "desiccant pack fitted", "desiccant: yes"]
+DESICCANT_NO = ["no desiccant", "without desiccant", "desiccant: none", "desiccant not fitted",
+                "w/o desiccant", "desiccant omitted"]
+PROPELLANT_PHRASES = ["{p}, {d}", "propellant: {p} {d}", "inflator uses {p} {d}",
+                      "gas generant {p}; {d}", "{p} {d}", "inflator with {p}, {d}"]
+OTHER_PROPELLANTS = ["guanidine nitrate", "guanidine nitrate propellant", "GuNi-based gas generant",
+                     "tetrazole-based propellant", "5-aminotetrazole propellant",
+                     "stored gas (argon/helium) hybrid", "non-azide propellant (guanidine nitrate)"]
+
+# --------------------------------------------------------------- brake hose
+
+CERT_YES = ["FMVSS 106 certified", "DOT marked", "DOT-approved", "meets FMVSS 106",
+            "FMVSS No. 106 compliant", "certified to FMVSS 106", "DOT stamp on ferrule",
+            "DOT marking present", "cert: FMVSS 106 ok", "FMVSS106 cert. attached"]
+CERT_NO = {
+    "missing": ["no DOT marking", "DOT marking missing", "no FMVSS 106 certification",
+                "not DOT certified", "FMVSS 106 cert not provided", "without DOT marking"],
+    "pending": ["FMVSS 106 certification pending", "DOT cert pending",
+                "awaiting FMVSS 106 approval", "FMVSS 106 test scheduled, not yet certified"],
+    "failed": ["failed FMVSS 106 burst test", "FMVSS 106 certification failed",
+               "failed DOT whip test", "did not pass FMVSS 106"],
+}
+
+# --------------------------------------------------------------- components
+
+COMPONENTS = {
+    "brake": ["brake caliper", "brake caliper bracket", "brake disc", "brake drum",
+              "master cylinder", "brake booster", "ABS sensor", "parking brake cable",
+              "brake fluid reservoir", "wheel cylinder"],
+    "friction": ["brake pad set", "brake shoe", "brake lining", "clutch disc", "clutch facing",
+                 "front brake pads", "drum brake shoes", "handbrake shoe"],
+    "ac": ["A/C compressor", "condenser", "evaporator", "A/C line", "receiver drier",
+           "expansion valve", "HVAC module", "A/C pressure hose", "refrigerant line assembly",
+           "electric A/C compressor", "A/C suction line"],
+    "airbag": ["driver airbag module", "passenger airbag inflator", "curtain airbag",
+               "side airbag module", "knee airbag inflator", "airbag inflator",
+               "front passenger airbag", "steering wheel airbag"],
+    "brake_hose": ["brake hose", "brake hose assembly", "hydraulic brake hose",
+                   "flexible brake hose", "braided brake hose", "brake hose assy"],
+    "electrical": ["wiring harness", "connector", "fuse box", "relay", "ECU",
+                   "body control module", "switch", "battery cable", "ground strap",
+                   "window regulator motor", "horn", "alternator", "starter motor",
+                   "ignition coil", "temperature sensor", "PCB assembly", "seat heater mat"],
+    "lighting": ["headlamp", "tail lamp", "fog lamp", "interior light", "LED module",
+                 "license plate lamp", "turn signal lamp"],
+    "body": ["door handle", "mirror housing", "bumper bracket", "hood hinge", "tailgate strut",
+             "door seal", "fender liner", "roof rail", "wiper arm", "fuel filler flap"],
+    "powertrain": ["oil pump", "water pump", "thermostat housing", "intake manifold",
+                   "turbo heat shield", "exhaust clamp", "fuel injector", "oil filter housing",
+                   "timing chain guide", "engine mount", "fuel hose", "coolant hose",
+                   "power steering hose", "heater hose", "vacuum hose", "fuel pump"],
+    "interior": ["seat frame", "dashboard panel", "center console", "seat foam", "carpet",
+                 "headliner", "seat belt buckle", "airbag cover", "glovebox latch",
+                 "steering wheel"],
+    "chassis": ["control arm", "stabilizer link", "shock absorber", "coil spring",
+                "wheel bearing", "tie rod end", "subframe bushing", "wheel nut",
+                "zinc balance weight", "CV joint boot"],
+}
+GENERIC_CATEGORIES = ["brake", "electrical", "electrical", "lighting", "body", "powertrain",
+                      "powertrain", "interior", "chassis", "friction", "ac", "airbag"]
+SIDES = ["front left", "FL", "rear right", "RR", "LH front", "RH rear", "front axle"]
+
+SUPPLIERS = ["Bosch", "Continental", "Denso", "Valeo", "ZF", "Brembo", "Mahle", "Hella", "Aptiv",
+             "Magna", "Autoliv", "Joyson", "Sanden", "Hanon", "TI Fluid Systems", "Gates",
+             "Cooper Standard", "Schaeffler", "Marelli", "Lear", "Yazaki", "Sumitomo",
+             "TE Connectivity", "Molex", "NGK", "Febi", "Delphi", "Akebono", "TRW", "Nissens",
+             "Behr", "Webasto", "Eberspaecher", "Hutchinson", "Freudenberg", "Kostal", "Leoni",
+             "Visteon", "Tenneco", "Tier-2 supplier", "Tier 2", "Nexteer", "Aisin",
+             "Mando", "Hyundai Mobis", "Ficosa", "Dayco", "Elring", "Pierburg", "Wabco"]
+
+# ---------------------------------------------------------------- materials
+
+PLASTICS = [
+    "PA66", "PA66-GF30", "PA6-GF35", "PA6", "PP", "PP-T20", "PP with 20 % talc", "PP-EPDM",
+    "ABS", "PC", "PC/ABS", "PBT", "PBT-GF30", "POM", "PPS-GF40", "PVC", "TPE", "TPU", "HDPE",
+    "PET", "PA66-GF30 (30 % glass fibre)", "PP, 25 % recycled content", "glass-filled nylon",
+    "LCP", "PEEK", "PTFE", "ASA", "PA12",
+]
+ELASTOMERS = ["EPDM", "NBR", "HNBR", "FKM", "Viton", "silicone", "neoprene", "ACM",
+              "EPDM 70 Shore A", "carbon black filled EPDM", "TPV", "natural rubber"]
+METALS = [
+    "steel S235", "DC01 steel", "42CrMo4", "C45 steel", "16MnCr5", "stainless 1.4301",
+    "stainless 316L", "aluminium 6061-T6", "AlSi10Mg", "ADC12 die cast", "A380 aluminium",
+    "AZ91 magnesium", "ZAMAK 5", "cast iron GJL-250", "GJS-400 ductile iron",
+    "zinc-plated steel", "Zn-Ni coated steel", "e-coated steel", "powder-coated steel",
+    "anodised aluminium", "nickel-plated steel", "Geomet-coated steel", "hot-dip galvanised steel",
+    "spring steel 54SiCr6", "DP600 steel", "aluminium 5754",
+]
+CONDUCTORS = ["tin-plated copper", "gold-plated brass", "Cu-ETP copper", "CuSn6 bronze",
+              "silver-plated copper", "tinned CuFe2P"]
+TEXTILES = ["PU foam", "EPP foam", "PET fabric", "nylon 6.6 fabric", "rayon", "PVA yarn",
+            "polyester felt", "PET nonwoven"]
+PARTS = {
+    "default": [("housing", PLASTICS + METALS), ("cover", PLASTICS), ("bracket", METALS),
+                ("seal", ELASTOMERS), ("gasket", ELASTOMERS), ("clip", PLASTICS + METALS),
+                ("spring", METALS), ("shaft", METALS), ("bushing", ELASTOMERS + PLASTICS),
+                ("fasteners", METALS), ("cap", PLASTICS), ("retainer", PLASTICS + METALS),
+                ("washer", METALS), ("O-ring", ELASTOMERS), ("grommet", ELASTOMERS)],
+    "electrical": [("terminals", CONDUCTORS), ("connector body", PLASTICS),
+                   ("insulation", ["PVC", "XLPE", "TPE", "silicone", "ETFE"]),
+                   ("PCB", ["FR-4", "FR-4, 1.6 mm", "aluminium-core PCB"]),
+                   ("contacts", CONDUCTORS), ("cable jacket", ["PVC", "TPU", "XLPE", "TPE"]),
+                   ("potting compound", ["epoxy", "PU potting", "silicone gel"]),
+                   ("shield", CONDUCTORS)],
+    "lighting": [("lens", ["PC", "PMMA", "hard-coated PC"]), ("reflector", ["BMC", "PC-HT"]),
+                 ("LED board", ["FR-4", "aluminium-core PCB"]), ("bezel", PLASTICS)],
+    "brake_hose": [("inner tube", ["EPDM", "EPDM", "PTFE"]), ("braid", ["rayon", "PVA yarn",
+                   "stainless steel wire"]), ("end fittings", METALS), ("banjo fitting", METALS),
+                   ("outer cover", ["EPDM", "CR"]), ("ferrules", METALS)],
+    "friction": [("backing plate", METALS), ("friction layer", ["ceramic-metallic mix",
+                 "low-metallic compound", "resin-bonded friction compound"]), ("shim", METALS),
+                 ("wear indicator", METALS)],
+    "ac": [("tube", ["aluminium 3003", "aluminium 6063"]), ("fittings", METALS),
+           ("O-rings", ["HNBR", "HNBR", "EPDM"]), ("core", ["brazed aluminium"]),
+           ("hose layer", ["PA barrier", "IIR", "EPDM"]), ("end tanks", PLASTICS)],
+    "airbag": [("cushion fabric", ["PA66 fabric, silicone coated", "nylon 6.6 fabric"]),
+               ("module housing", PLASTICS), ("inflator canister", METALS),
+               ("cover skin", ["TPO", "TPE"])],
+    "interior": [("foam", TEXTILES), ("trim", PLASTICS + TEXTILES), ("frame", METALS)],
+}
+MATERIAL_CLAUSES = ["{p} {m}", "{p}: {m}", "{m} {p}", "{p} made of {m}", "{p} in {m}",
+                    "{p} - {m}", "{m} for {p}", "{p} mat. {m}"]
+NOTES = [
+    "OE replacement", "new part", "batch {d}", "PPAP approved", "IMDS {n} submitted",
+    "per drawing rev {l}", "checked on vehicle", "customer return", "dims ok",
+    "sample for homologation", "torque {t} Nm", "operating temp -40 to {c} \u00b0C",
+    "mass {w} g", "12 V", "48V system", "IP67", "IP6K9K", "length {len} mm",
+    "rated {bar} bar", "humidity test 95 % RH passed", "salt spray {h} h ok", "qty {q}",
+    "EOP 2027", "SOP {y}", "warranty claim {n}", "replaces P/N {pn}", "drawing {pn}",
+    "lot {d}", "incoming inspection ok", "visual check ok, no damage", "color black",
+    "colour grey RAL 7035", "UV stabilised", "recyclable", "service part",
+    "fits models {y}-{y2}", "VDA 6.3 audit done", "efficiency 92 %", "duty cycle 60 %",
+]
+ABBREVIATIONS = [("with ", "w/ "), ("assembly", "assy"), ("housing", "hsg"),
+                 ("approximately", "approx."), ("bracket", "brkt"), ("connector", "conn."),
+                 ("material", "mat."), ("without ", "w/o "), ("aluminium", "alu"),
+                 ("temperature", "temp"), ("reinforced", "reinf."), ("number", "no."),
+                 ("supplier", "suppl."), ("replacement", "repl."), ("front", "frt")]
+
+
+def part_number(rng: random.Random) -> str:
+    digits = string.digits
+    up = string.ascii_uppercase
+    forms = [
+        lambda: f"{rng.choice(digits)}{rng.choice(up)}{rng.choice(digits)}-"
+                f"{rng.randrange(100, 999)}-{rng.randrange(100, 999)}-{rng.choice(up)}",
+        lambda: f"A{rng.randrange(10**9, 10**10)}",
+        lambda: f"{rng.randrange(1000, 9999)}-{rng.randrange(10, 99)}",
+        lambda: f"{rng.randrange(10000, 99999)}-{rng.choice(up)}{rng.choice(up)}",
+        lambda: f"0 986 {rng.randrange(100, 999)} {rng.randrange(100, 999)}",
+        lambda: f"{rng.randrange(10, 99)}.{rng.randrange(1000, 9999)}-{rng.randrange(1000, 9999)}",
+    ]
+    return rng.choice(forms)()
+
+
+def _fill(rng: random.Random, text: str) -> str:
+    year = rng.randrange(2015, 2027)
+    return text.format(
+        d=f"{rng.randrange(1000, 9999)}-{rng.choice('ABCDEF')}", n=rng.randrange(10**6, 10**7),
+        l=rng.choice("ABCDEFG"), t=rng.choice((8, 10, 25, 45, 90, 120)),
+        c=rng.choice((85, 105, 125, 150)), w=rng.randrange(5, 4000),
+        len=rng.randrange(40, 1600), bar=rng.choice((10, 35, 70, 140, 210, 350)),
+        h=rng.choice((240, 480, 720)), q=rng.randrange(1, 500), y=year, y2=year + 6,
+        pn=part_number(rng),
+    )
+
+
+def materials_for(rng: random.Random, category: str, k: int) -> list[str]:
+    """``k`` benign material clauses suited to a component category."""
+    parts = PARTS.get(category, []) * 2 + PARTS["default"]
+    out = []
+    for _ in range(k):
+        part, materials = rng.choice(parts)
+        clause = rng.choice(MATERIAL_CLAUSES)
+        out.append(clause.format(p=part, m=rng.choice(materials)))
+    return out
+
+
+def notes(rng: random.Random, k: int) -> list[str]:
+    return [_fill(rng, rng.choice(NOTES)) for _ in range(k)]
+
+
+def frame(rng: random.Random, component: str, body: list[str], extra: list[str]) -> str:
+    """Arrange header, body clauses and notes in one of several styles."""
+    pn = part_number(rng)
+    pn_text = rng.choice((f"P/N {pn}", f"PN {pn}", f"part no. {pn}", f"#{pn}", pn, f"ref {pn}"))
+    supplier = rng.choice(SUPPLIERS)
+    has_pn, has_sup = rng.random() < 0.6, rng.random() < 0.6
+    sep = rng.choice((", ", ", ", "; ", " / ", ". ", " + "))
+    content = sep.join(body) if body else rng.choice(("no further details", "std part"))
+    tail = ", ".join(extra)
+    comp = component if rng.random() < 0.5 else component.capitalize()
+    style = rng.randrange(8)
+    pn_bit = f" {pn_text}" if has_pn else ""
+    sup_bit = supplier if has_sup else rng.choice(("supplier unknown", "in-house"))
+    if style == 0:
+        text = f"{comp}{pn_bit}, {sup_bit}. {content}. {tail}"
+    elif style == 1:
+        text = " | ".join(x for x in (pn_text if has_pn else "", comp, sup_bit, content, tail) if x)
+    elif style == 2:
+        text = f"{comp} from {sup_bit}{f' ({pn_text})' if has_pn else ''}: {content}; {tail}"
+    elif style == 3:
+        text = f"Supplier: {sup_bit}. Part: {comp}{pn_bit}. Materials: {content}. {tail}"
+    elif style == 4:
+        text = f"{rng.choice(('new', 'replaced', 'fitted', 'installed'))} {component}{pn_bit}, {content}, {tail}"
+    elif style == 5:
+        text = f"{content}. Part {comp}{pn_bit} {tail}"
+    elif style == 6:
+        text = f"{comp} - {content} - {tail}"
+    else:
+        text = f"Description of {component}: {content}. {sup_bit}{pn_bit}. {tail}"
+    return " ".join(text.replace(" .", ".").replace(", ,", ",").split()).strip(" ,;-|")
