@@ -88,7 +88,9 @@ def onnx_dir(untrained_model_dir: Path) -> Path:
     return untrained_model_dir.parent / "onnx"
 
 
-def azure_model_layout(onnx_dir: Path, root: Path, name: str = "compliance-nlp", version: int = 3) -> Path:
+def azure_model_layout(
+    onnx_dir: Path, root: Path, name: str = "compliance-nlp", version: int = 3
+) -> Path:
     """Lay ``onnx_dir`` out as Azure mounts a registered model: ``<root>/<name>/<version>/onnx``.
 
     Files are hard links (no copy of the weights). Returns the version

@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.examples.compliance_nlp.serving_fixtures import (  # noqa: F401
-    import_src,
-    onnx_dir,
-    untrained_model_dir,
-)
+from tests.examples.compliance_nlp import serving_fixtures
+from tests.examples.compliance_nlp.serving_fixtures import import_src
+
+# Session fixtures shared by the serving tests.
+onnx_dir = serving_fixtures.onnx_dir
+untrained_model_dir = serving_fixtures.untrained_model_dir
 
 export_onnx = import_src("export_onnx")
 
