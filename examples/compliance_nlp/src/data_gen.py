@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import data_vocab as V
+from modeling import parse_number
 
 CSV_COLUMNS = ("component_id", "description", "label", "rule")
 SPLITS = ("train", "validation", "test")
@@ -143,8 +144,9 @@ def render_amount(rng: random.Random, pct: float) -> tuple[str, float]:
         unit = "ppm"
     value = pct / UNIT_SCALE[unit]
     text = _render_number(value, rng, unit)
-    stated = float(text.replace(",", "") if text.count(",") and len(text.split(",")[-1]) == 3
-                   else text.replace(",", ".")) * UNIT_SCALE[unit]
+    parsed = parse_number(text)
+    assert parsed is not None, text
+    stated = parsed * UNIT_SCALE[unit]
     space = "" if rng.random() < 0.3 else " "
     return f"{text}{space}{unit}", stated
 

@@ -109,7 +109,7 @@ _AMOUNT_RE = re.compile(
 _UNIT_RES = [(re.compile(p, re.IGNORECASE), scale) for p, scale in _UNIT_PATTERNS]
 
 
-def _parse_number(raw: str) -> float | None:
+def parse_number(raw: str) -> float | None:
     """Parse ``1,200`` (thousands), ``0,12`` (decimal comma) and ``1.5``."""
     if "," in raw and "." in raw:
         raw = raw.replace(",", "")
@@ -139,7 +139,7 @@ def format_percent(value: float) -> str:
 
 
 def _amount_to_percent(match: re.Match[str]) -> str:
-    value = _parse_number(match.group("num"))
+    value = parse_number(match.group("num"))
     if value is None:
         return match.group(0)
     unit = match.group("unit")

@@ -1,0 +1,150 @@
+"""Data generator: the rule engine against the spec, reproducibility, format and variety."""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+from pathlib import Path
+
+import data_gen
+import pytest
+from data_gen import Fact, label_facts
+from modeling import normalize_text
+
+S = "substance"
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        ([], ("compliant", "")),
+        ([Fact(S, "Pb", amount=0.1)], ("compliant", "")),  # at the limit is not above it
+        ([Fact(S, "Pb", amount=0.11)], ("non_compliant", "R1")),
+        ([Fact(S, "Pb", present=False)], ("compliant", "")),
+        ([Fact(S, "Pb")], ("non_compliant", "R1")),  # named as present, no amount
+        ([Fact(S, "Pb", amount=3.9, alloy="copper")], ("compliant", "")),
+        ([Fact(S, "Pb", amount=4.1, alloy="copper")], ("non_compliant", "R1")),
+        ([Fact(S, "Pb", amount=0.3, alloy="steel")], ("compliant", "")),
+        ([Fact(S, "Pb", amount=0.36, alloy="steel")], ("non_compliant", "R1")),
+        ([Fact(S, "Pb", amount=0.4, alloy="aluminium")], ("compliant", "")),
+        ([Fact(S, "Pb", amount=0.41, alloy="aluminium")], ("non_compliant", "R1")),
+        ([Fact(S, "Pb", alloy="copper")], ("compliant", "")),  # alloying element, no amount
+        ([Fact(S, "Hg", amount=0.001)], ("compliant", "")),
+        ([Fact(S, "Hg", amount=0.12)], ("non_compliant", "R2")),
+        ([Fact(S, "Cr6", amount=0.2)], ("non_compliant", "R3")),
+        ([Fact(S, "Cr6", present=False)], ("compliant", "")),
+        ([Fact(S, "Cd", amount=0.004)], ("compliant", "")),  # 40 ppm
+        ([Fact(S, "Cd", amount=0.011)], ("non_compliant", "R4")),  # 110 ppm
+        ([Fact(S, "Cd", amount=0.05)], ("non_compliant", "R4")),  # below Pb's limit, above Cd's
+        ([Fact(S, "asbestos", amount=0.01)], ("non_compliant", "R5")),  # any amount
+        ([Fact(S, "asbestos", present=False)], ("compliant", "")),
+        ([Fact("refrigerant", "R-134a")], ("non_compliant", "R6")),
+        ([Fact("refrigerant", "R-12")], ("non_compliant", "R6")),
+        ([Fact("refrigerant", "R-22")], ("non_compliant", "R6")),
+        ([Fact("refrigerant", "R-152a")], ("compliant", "")),  # GWP 124
+        ([Fact("refrigerant", "R-1234yf")], ("compliant", "")),
+        ([Fact("refrigerant", "R-744")], ("compliant", "")),
+        ([Fact("inflator", "AN", desiccant=True)], ("compliant", "")),
+        ([Fact("inflator", "AN", desiccant=False)], ("non_compliant", "R7")),
+        ([Fact("inflator", "AN", desiccant=None)], ("non_compliant", "R7")),
+        ([Fact("inflator", "other")], ("compliant", "")),
+        ([Fact("brake_hose", "hose", cert="certified")], ("compliant", "")),
+        *[([Fact("brake_hose", "hose", cert=c)], ("non_compliant", "R8"))
+          for c in ("missing", "pending", "failed", "unstated")],
+        ([Fact(S, "decaBDE", amount=0.02)], ("compliant", "")),
+        ([Fact(S, "decaBDE", amount=0.5)], ("non_compliant", "R9")),
+        # the first violated rule wins, in R1..R9 order, whatever the text order
+        ([Fact(S, "decaBDE"), Fact("refrigerant", "R-12"), Fact(S, "Hg")],
+         ("non_compliant", "R2")),
+        ([Fact(S, "Pb", present=False), Fact(S, "Cd", amount=0.02)], ("non_compliant", "R4")),
+    ],
+)
+def test_rule_engine_follows_the_spec(facts: list[Fact], expected: tuple[str, str]) -> None:
+    assert label_facts(facts) == expected
+
+
+def test_rendered_amounts_state_exactly_the_value_the_label_uses() -> None:
+    rng = random.Random(0)
+    for _ in range(3000):
+        pct = 10 ** rng.uniform(-5, 1.5)
+        text, stated = data_gen.render_amount(rng, pct)
+        number = re.fullmatch(r"([\d.]+) %", normalize_text(text))
+        assert number, text
+        assert float(number.group(1)) == pytest.approx(stated, rel=1e-6, abs=1e-12), text
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("gen")
+    return data_gen.generate_splits(out, 3000, 300, 300, seed=5)
+
+
+def test_generation_is_reproducible_and_seed_dependent(
+    generated: dict[str, Path], tmp_path: Path
+) -> None:
+    again = data_gen.generate_splits(tmp_path / "a", 3000, 300, 300, seed=5)
+    other = data_gen.generate_splits(tmp_path / "b", 3000, 300, 300, seed=6)
+    for split, path in generated.items():
+        assert path.read_bytes() == again[split].read_bytes()
+        assert path.read_bytes() != other[split].read_bytes()
+
+
+def test_rows_follow_the_data_format(generated: dict[str, Path]) -> None:
+    ids: set[str] = set()
+    texts: set[str] = set()
+    for path in generated.values():
+        with open(path, newline="", encoding="utf-8") as handle:
+            assert next(csv.reader(handle)) == list(data_gen.CSV_COLUMNS)
+        for row in _read(path):
+            assert re.fullmatch(r"CMP-\d{6}", row["component_id"])
+            assert 5 <= len(row["description"].split()) <= 80, row["description"]
+            assert row["label"] in ("compliant", "non_compliant")
+            assert (row["rule"] != "") == (row["label"] == "non_compliant")
+            assert row["id" if False else "component_id"] not in ids
+            ids.add(row["component_id"])
+            key = " ".join(row["description"].lower().split())
+            assert key not in texts, "duplicate description across splits"
+            texts.add(key)
+
+
+def test_generated_data_has_the_variety_the_spec_asks_for(generated: dict[str, Path]) -> None:
+    rows = _read(generated["train"])
+    text = "\n".join(r["description"] for r in rows)
+    rules = {r["rule"] for r in rows if r["rule"]}
+    assert rules == {f"R{i}" for i in range(1, 10)}
+    compliant = sum(r["label"] == "compliant" for r in rows) / len(rows)
+    assert 0.55 < compliant < 0.85
+    for unit in (r"\d ?%", r"\d ?wt\.?%", r"\d ?ppm", r"\d ?mg/kg"):
+        assert re.search(unit, text), unit
+    for word in ("lead-free", "contains no", "free of", "does not contain", "brass",
+                 "R-152a", "desiccant", "FMVSS 106", "DOT", "P/N", "w/"):
+        assert word.lower() in text.lower(), word
+    # composed, not a handful of templates: few descriptions share their first 4 words
+    openings = {" ".join(r["description"].lower().split()[:4]) for r in rows}
+    assert len(openings) > 0.6 * len(rows)
+
+
+def test_compliant_rows_with_near_threshold_amounts_exist(generated: dict[str, Path]) -> None:
+    """Amounts within +-30 % of the 0.1 % limit appear on both sides of it."""
+    below = above = 0
+    for row in _read(generated["train"]):
+        norm = normalize_text(row["description"])
+        for match in re.finditer(r"\b(Pb|lead|Hg|mercury)\b\D{0,20}?([\d.]+) %", norm):
+            value = float(match.group(2))
+            if 0.07 <= value <= 0.1:
+                below += 1
+            elif 0.1 < value <= 0.13:
+                above += 1
+    assert below >= 10 and above >= 10
+
+
+def test_cli_writes_three_splits(tmp_path: Path) -> None:
+    assert data_gen.main(["--out", str(tmp_path), "--n-train", "40", "--n-val", "10",
+                          "--n-test", "10", "--seed", "3"]) == 0
+    assert [len(_read(tmp_path / f"{s}.csv")) for s in data_gen.SPLITS] == [40, 10, 10]
