@@ -88,7 +88,7 @@ def build_pipeline(
             model=train.outputs.model_output, data=prep.outputs.data, champion_model=champion
         )
         export = components["export"](model=train.outputs.model_output, data=prep.outputs.data)
-        register = components["register"](
+        register = components["register"](  # noqa: F841 (the DSL names steps after variables)
             model=train.outputs.model_output,
             onnx=export.outputs.onnx,
             evaluation=evaluate.outputs.evaluation,
@@ -98,7 +98,6 @@ def build_pipeline(
             "model": train.outputs.model_output,
             "onnx": export.outputs.onnx,
             "evaluation": evaluate.outputs.evaluation,
-            "registration": register.outputs.registration,
         }
 
     champion = Input(type="uri_folder", path=champion_model) if champion_model else None
