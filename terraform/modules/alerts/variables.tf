@@ -1,0 +1,97 @@
+variable "action_group_name" {
+  type        = string
+  description = "Name of the action group: 1-260 letters, digits and '-_.', starting alphanumeric."
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,259}$", var.action_group_name))
+    error_message = "action_group_name must be 1-260 letters, digits and '-_.', starting alphanumeric."
+  }
+}
+
+variable "action_group_short_name" {
+  type        = string
+  description = "Short name of the action group shown in SMS and e-mail (1-12 characters)."
+  nullable    = false
+
+  validation {
+    condition     = length(var.action_group_short_name) >= 1 && length(var.action_group_short_name) <= 12
+    error_message = "action_group_short_name must be 1-12 characters."
+  }
+}
+
+variable "resource_group_name" {
+  type        = string
+  description = "Name of the existing resource group that holds the resources."
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[-\\w.()]{0,89}[-\\w()]$", var.resource_group_name))
+    error_message = "resource_group_name must be 1-90 letters, digits, '-', '_', '.', '()' and must not end with '.'."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags applied to every resource of the module."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for k, v in var.tags : length(k) <= 512 && length(v) <= 256 && !can(regex("[<>%&\\\\?/]", k))])
+    error_message = "tag names must be at most 512 characters without <>%&\\?/ and values at most 256 characters."
+  }
+}
+
+variable "workspace_id" {
+  type        = string
+  description = "Resource ID of the Azure ML workspace the alert rules watch."
+  nullable    = false
+
+  validation {
+    condition     = can(regex("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft.MachineLearningServices/workspaces/[^/]+$", var.workspace_id))
+    error_message = "workspace_id must be the resource ID of a Microsoft.MachineLearningServices/workspaces resource."
+  }
+}
+
+variable "enabled" {
+  type        = bool
+  description = "Whether the alert rules evaluate and notify. The action group exists either way."
+  default     = true
+  nullable    = false
+}
+
+variable "email" {
+  type        = string
+  description = "E-mail address the action group notifies."
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}$", var.email))
+    error_message = "email must be an e-mail address."
+  }
+}
+
+variable "quota_utilization_threshold" {
+  type        = number
+  description = "Alert when average quota utilisation of the workspace's clusters exceeds this percentage (1-100)."
+  default     = 90
+  nullable    = false
+
+  validation {
+    condition     = var.quota_utilization_threshold >= 1 && var.quota_utilization_threshold <= 100
+    error_message = "quota_utilization_threshold must be from 1 to 100."
+  }
+}
+
+variable "failed_runs_threshold" {
+  type        = number
+  description = "Alert when more runs than this fail within the evaluation window (0 alerts on the first failure)."
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.failed_runs_threshold >= 0 && floor(var.failed_runs_threshold) == var.failed_runs_threshold
+    error_message = "failed_runs_threshold must be a whole number of at least 0."
+  }
+}

@@ -1,0 +1,25 @@
+resource "azurerm_key_vault" "this" {
+  #checkov:skip=CKV2_AZURE_32:Private endpoints are the private_network module's concern (root: private_networking_enabled, on in prod).
+  name                = var.name
+  resource_group_name = var.resource_group_name
+  location            = var.location
+  tenant_id           = var.tenant_id
+  sku_name            = var.sku_name
+
+  rbac_authorization_enabled      = true
+  purge_protection_enabled        = true
+  soft_delete_retention_days      = var.soft_delete_retention_days
+  public_network_access_enabled   = var.public_network_access_enabled
+  enabled_for_deployment          = false
+  enabled_for_disk_encryption     = false
+  enabled_for_template_deployment = false
+
+  network_acls {
+    # Deny unless the public endpoint is deliberately open to everyone (dev without an IP list).
+    default_action = var.public_network_access_enabled && length(var.allowed_ip_ranges) == 0 ? "Allow" : "Deny"
+    bypass         = "AzureServices"
+    ip_rules       = var.allowed_ip_ranges
+  }
+
+  tags = var.tags
+}
