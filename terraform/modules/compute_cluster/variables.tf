@@ -105,6 +105,11 @@ variable "subnet_id" {
   type        = string
   description = "Subnet to inject the nodes into (workspaces without a managed network); null leaves them in the managed network or Azure's default network."
   default     = null
+
+  validation {
+    condition     = var.subnet_id == null || can(regex("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft.Network/virtualNetworks/[^/]+/subnets/[^/]+$", var.subnet_id))
+    error_message = "subnet_id must be the resource ID of a virtual network subnet, or null."
+  }
 }
 
 variable "node_public_ip_enabled" {
