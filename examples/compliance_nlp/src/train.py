@@ -198,7 +198,8 @@ def evaluate_loader(model: Any, loader: Any, device: Any, amp: bool) -> dict[str
     with torch.inference_mode(), torch.autocast("cuda", torch.bfloat16, enabled=amp):
         for batch in loader:
             batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
-            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+            logits = model(input_ids=batch["input_ids"],
+                           attention_mask=batch["attention_mask"]).logits
             preds.extend(logits.argmax(-1).cpu().tolist())
             gold.extend(batch["labels"].cpu().tolist())
     model.train()
@@ -219,14 +220,24 @@ def start_mlflow(out_dir: Path, experiment: str, run_name: str | None) -> Any:
 
     uri = os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{(out_dir / 'mlflow.db').resolve()}"
     mlflow.set_tracking_uri(uri)
-    if mlflow.get_experiment_by_name(experiment) is None:
+    ensure_experiment(experiment)
+    return mlflow.start_run(run_name=run_name)
+
+
+def ensure_experiment(name: str) -> None:
+    """Create (if missing) and select an MLflow experiment. With a local SQLite
+    store its artefacts go to ``mlartifacts/`` beside the database, not to the
+    working directory. Idempotent."""
+    import mlflow
+
+    uri = mlflow.get_tracking_uri()
+    if mlflow.get_experiment_by_name(name) is None:
         artifact_location = None
         if uri.startswith("sqlite:///"):
             db_dir = Path(uri[len("sqlite:///"):]).resolve().parent
             artifact_location = (db_dir / "mlartifacts").as_uri()
-        mlflow.create_experiment(experiment, artifact_location=artifact_location)
-    mlflow.set_experiment(experiment)
-    return mlflow.start_run(run_name=run_name)
+        mlflow.create_experiment(name, artifact_location=artifact_location)
+    mlflow.set_experiment(name)
 
 
 # --------------------------------------------------------------------------
@@ -241,7 +252,19 @@ def train(config: TrainConfig) -> TrainResult:
     process group is created here and destroyed on return. Not idempotent:
     each call starts a new MLflow run and overwrites ``<out>/model``. Raises
     ``ValueError`` for unreadable data and ``OSError`` for an unwritable out dir.
+    The process-wide deterministic-algorithms setting is restored on return.
     """
+    import torch
+
+    previous = (torch.are_deterministic_algorithms_enabled(),
+                torch.is_deterministic_algorithms_warn_only_enabled())
+    try:
+        return _train(config)
+    finally:
+        torch.use_deterministic_algorithms(previous[0], warn_only=previous[1])
+
+
+def _train(config: TrainConfig) -> TrainResult:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import torch
