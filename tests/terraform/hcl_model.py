@@ -54,7 +54,7 @@ def blocks(block: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 def type_kind(type_expr: Any) -> str:
-    """Coarse kind of a variable type expression: string, number, bool, map, object, list, set, any."""
+    """Coarse kind of a type expression: string, number, bool, map, object, list, set or any."""
     text = str(type_expr or "any").strip()
     text = text[2:-1] if text.startswith("${") and text.endswith("}") else text
     match = re.match(r"\s*(string|number|bool|map|object|list|set|tuple|any)\b", text)

@@ -21,9 +21,17 @@ STANDARD_FILES = ("main.tf", "variables.tf", "outputs.tf", "terraform.tf", "READ
 ALL_DIRS = [TERRAFORM_DIR, BOOTSTRAP_DIR, *(MODULES_DIR / name for name in MODULE_NAMES)]
 DIR_IDS = [str(p.relative_to(TERRAFORM_DIR.parent)) for p in ALL_DIRS]
 EXPECTED_MODULES = {
-    "naming", "resource_group", "storage_account", "key_vault", "container_registry",
-    "monitoring", "workspace", "compute_cluster", "alerts", "private_network",
-}  # fmt: skip
+    "naming",
+    "resource_group",
+    "storage_account",
+    "key_vault",
+    "container_registry",
+    "monitoring",
+    "workspace",
+    "compute_cluster",
+    "alerts",
+    "private_network",
+}
 
 
 def test_the_expected_modules_exist() -> None:
@@ -56,8 +64,10 @@ def test_every_variable_is_typed_and_described(path: Path) -> None:
 def test_numbers_and_names_are_validated(path: Path) -> None:
     """Numbers carry ranges; names and IDs carry Azure's rules."""
     for var in load_module(path).variables.values():
-        constrained = var.type == "number" or var.name == "name" or var.name.endswith(
-            ("_name", "_id", "location", "email")
+        constrained = (
+            var.type == "number"
+            or var.name == "name"
+            or var.name.endswith(("_name", "_id", "location", "email"))
         )
         if constrained and var.name != "friendly_name":  # free text
             assert var.validations, f"{path.name}: variable {var.name} has no validation"

@@ -20,26 +20,49 @@ from tests.terraform.hcl_model import (
 )
 
 ROOT_VARIABLES = {
-    "subscription_id": "string", "environment": "string", "location": "string",
-    "namespace": "string", "postfix": "string", "use_unique_suffix": "bool",
-    "names": "object", "tags": "map", "public_network_access_enabled": "bool",
-    "private_networking_enabled": "bool", "vnet_address_space": "string",
-    "managed_network_isolation": "string", "high_business_impact": "bool",
-    "log_retention_days": "number", "compute_clusters": "map", "alerts": "object",
-}  # fmt: skip
+    "subscription_id": "string",
+    "environment": "string",
+    "location": "string",
+    "namespace": "string",
+    "postfix": "string",
+    "use_unique_suffix": "bool",
+    "names": "object",
+    "tags": "map",
+    "public_network_access_enabled": "bool",
+    "private_networking_enabled": "bool",
+    "vnet_address_space": "string",
+    "managed_network_isolation": "string",
+    "high_business_impact": "bool",
+    "log_retention_days": "number",
+    "compute_clusters": "map",
+    "alerts": "object",
+}
 ROOT_OUTPUTS = {
-    "subscription_id", "resource_group_name", "location", "workspace_name", "workspace_id",
-    "container_registry_id", "container_registry_login_server", "key_vault_id",
-    "key_vault_uri", "application_insights_id", "application_insights_connection_string",
-    "storage_account_id", "log_analytics_workspace_id", "compute_cluster_names",
+    "subscription_id",
+    "resource_group_name",
+    "location",
+    "workspace_name",
+    "workspace_id",
+    "container_registry_id",
+    "container_registry_login_server",
+    "key_vault_id",
+    "key_vault_uri",
+    "application_insights_id",
+    "application_insights_connection_string",
+    "storage_account_id",
+    "log_analytics_workspace_id",
+    "compute_cluster_names",
     "action_group_id",
-}  # fmt: skip
+}
 # azurerm resource types used here that accept no tags.
 UNTAGGABLE = {
-    "azurerm_monitor_diagnostic_setting", "azurerm_subnet", "azurerm_role_assignment",
-    "azurerm_subnet_network_security_group_association", "azurerm_storage_container",
+    "azurerm_monitor_diagnostic_setting",
+    "azurerm_subnet",
+    "azurerm_role_assignment",
+    "azurerm_subnet_network_security_group_association",
+    "azurerm_storage_container",
     "azurerm_management_lock",
-}  # fmt: skip
+}
 TF_DIRS = [TERRAFORM_DIR, BOOTSTRAP_DIR, *(MODULES_DIR / name for name in MODULE_NAMES)]
 TF_IDS = [str(p.relative_to(TERRAFORM_DIR.parent)) for p in TF_DIRS]
 
@@ -89,8 +112,12 @@ def test_every_root_variable_is_used() -> None:
 
 def test_every_alert_threshold_reaches_terraform_or_is_documented() -> None:
     main = (TERRAFORM_DIR / "main.tf").read_text()
-    for key in ("enabled", "action_group_email", "quota_utilization_threshold",
-                "failed_runs_threshold"):  # fmt: skip
+    for key in (
+        "enabled",
+        "action_group_email",
+        "quota_utilization_threshold",
+        "failed_runs_threshold",
+    ):
         assert f"var.alerts.{key}" in main
     description = attr(root.variables["alerts"].raw, "description")
     assert "endpoint" in description  # endpoint thresholds: alerts made with the endpoint
@@ -124,9 +151,14 @@ def test_root_passes_location_and_tags_everywhere() -> None:
 
 
 SECRET_PATTERNS = [
-    r"client_secret", r"admin_password", r"access_key\s*=", r"sas_token", r"password\s*=",
-    r"AccountKey=", r"[A-Za-z0-9+/]{60,}={0,2}",
-]  # fmt: skip
+    r"client_secret",
+    r"admin_password",
+    r"access_key\s*=",
+    r"sas_token",
+    r"password\s*=",
+    r"AccountKey=",
+    r"[A-Za-z0-9+/]{60,}={0,2}",
+]
 
 
 def test_no_secrets_anywhere() -> None:
@@ -167,8 +199,12 @@ def test_storage_and_registry_are_hardened() -> None:
 
 def test_workspace_alerts_cover_the_recommended_metrics() -> None:
     text = (MODULES_DIR / "alerts" / "main.tf").read_text()
-    for metric in ("Model Deploy Failed", "Quota Utilization Percentage", "Unusable Nodes",
-                   "Failed Runs"):  # fmt: skip
+    for metric in (
+        "Model Deploy Failed",
+        "Quota Utilization Percentage",
+        "Unusable Nodes",
+        "Failed Runs",
+    ):
         assert f'"{metric}"' in text
 
 
