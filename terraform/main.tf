@@ -71,9 +71,9 @@ module "monitoring" {
   tags                      = local.tags
 
   diagnostic_targets = {
-    storage            = { resource_id = module.storage_account.id, logs = false }
-    storage-blob       = { resource_id = module.storage_account.blob_service_id }
-    storage-file       = { resource_id = module.storage_account.file_service_id }
+    storage            = { resource_id = module.storage_account.id, logs = false, metric_categories = ["Transaction"] }
+    storage-blob       = { resource_id = module.storage_account.blob_service_id, metric_categories = ["Transaction"] }
+    storage-file       = { resource_id = module.storage_account.file_service_id, metric_categories = ["Transaction"] }
     key-vault          = { resource_id = module.key_vault.id }
     container-registry = { resource_id = module.container_registry.id }
     workspace          = { resource_id = module.workspace.id }

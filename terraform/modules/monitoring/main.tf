@@ -17,7 +17,6 @@ resource "azurerm_application_insights" "this" {
   location            = var.location
   workspace_id        = azurerm_log_analytics_workspace.this.id
   application_type    = "web"
-  retention_in_days   = var.retention_days
   tags                = var.tags
 }
 
@@ -50,7 +49,7 @@ resource "azurerm_monitor_diagnostic_setting" "this" {
   }
 
   dynamic "enabled_metric" {
-    for_each = each.value.metrics ? ["AllMetrics"] : []
+    for_each = toset(each.value.metric_categories)
     content {
       category = enabled_metric.value
     }

@@ -80,16 +80,16 @@ variable "daily_quota_gb" {
 
 variable "diagnostic_targets" {
   type = map(object({
-    resource_id = string
-    logs        = optional(bool, true)
-    metrics     = optional(bool, true)
+    resource_id       = string
+    logs              = optional(bool, true)
+    metric_categories = optional(list(string), ["AllMetrics"])
   }))
-  description = "Resources whose diagnostic logs (category group allLogs) and metrics (AllMetrics) go to the Log Analytics workspace, keyed by a short label. Set logs = false for resources without log categories (a storage account; its logs live on its services)."
+  description = "Resources whose diagnostic logs (category group allLogs) and metrics go to the Log Analytics workspace, keyed by a short label. Set logs = false for resources without log categories (a storage account; its logs live on its services) and metric_categories = [\"Transaction\"] for storage, which has no AllMetrics category."
   default     = {}
   nullable    = false
 
   validation {
-    condition     = alltrue([for t in values(var.diagnostic_targets) : t.logs || t.metrics])
+    condition     = alltrue([for t in values(var.diagnostic_targets) : t.logs || length(t.metric_categories) > 0])
     error_message = "a diagnostic target must send logs, metrics or both."
   }
   validation {
