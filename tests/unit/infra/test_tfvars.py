@@ -25,7 +25,7 @@ def test_dev_tfvars() -> None:
     assert tfvars["environment"] == "dev" and tfvars["subscription_id"] == SUB
     assert tfvars["public_network_access_enabled"] is True
     assert tfvars["private_networking_enabled"] is False
-    assert tfvars["managed_network_isolation"] == "Disabled"
+    assert tfvars["managed_network_isolation"] == "AllowInternetOutbound"
     assert tfvars["compute_clusters"]["gpu"] == {
         "name": "gpu-cluster",
         "vm_size": "Standard_NC4as_T4_v3",
