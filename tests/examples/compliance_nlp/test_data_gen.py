@@ -51,7 +51,7 @@ S = "substance"
         ([Fact("inflator", "other")], ("compliant", "")),
         ([Fact("brake_hose", "hose", cert="certified")], ("compliant", "")),
         *[([Fact("brake_hose", "hose", cert=c)], ("non_compliant", "R8"))
-          for c in ("missing", "pending", "failed", "unstated")],
+          for c in ("missing", "pending", "failed", "unknown", "unstated")],
         ([Fact(S, "decaBDE", amount=0.02)], ("compliant", "")),
         ([Fact(S, "decaBDE", amount=0.5)], ("non_compliant", "R9")),
         # the first violated rule wins, in R1..R9 order, whatever the text order
@@ -69,7 +69,7 @@ def test_rendered_amounts_state_exactly_the_value_the_label_uses() -> None:
     for _ in range(3000):
         pct = 10 ** rng.uniform(-5, 1.5)
         text, stated = data_gen.render_amount(rng, pct)
-        number = re.fullmatch(r"([\d.]+) %", normalize_text(text))
+        number = re.fullmatch(r"([\d.]+)%", normalize_text(text).replace(" ", ""))
         assert number, text
         assert float(number.group(1)) == pytest.approx(stated, rel=1e-6, abs=1e-12), text
 
@@ -131,17 +131,18 @@ def test_generated_data_has_the_variety_the_spec_asks_for(generated: dict[str, P
 
 
 def test_compliant_rows_with_near_threshold_amounts_exist(generated: dict[str, Path]) -> None:
-    """Amounts within +-30 % of the 0.1 % limit appear on both sides of it."""
+    """Amounts within a factor of two of the 0.1 % limit appear on both sides of it."""
     below = above = 0
     for row in _read(generated["train"]):
-        norm = normalize_text(row["description"])
+        norm = re.sub(r"(?<=\d) (?=[\d.])", "", normalize_text(row["description"]))
+        norm = re.sub(r"(?<=\d\.) (?=\d)", "", norm)  # undo the digit spelling
         for match in re.finditer(r"\b(Pb|lead|Hg|mercury)\b\D{0,20}?([\d.]+) %", norm):
             value = float(match.group(2))
-            if 0.07 <= value <= 0.1:
+            if 0.05 <= value <= 0.1:
                 below += 1
-            elif 0.1 < value <= 0.13:
+            elif 0.1 < value <= 0.2:
                 above += 1
-    assert below >= 10 and above >= 10
+    assert below >= 15 and above >= 15
 
 
 def test_cli_writes_three_splits(tmp_path: Path) -> None:
