@@ -25,12 +25,29 @@ def build_pipeline(seed: int = 13) -> Any:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, make_pipeline
 
-    features = FeatureUnion([
-        ("word", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
-                                 token_pattern=r"(?u)\b\w[\w.%/()+-]*\b")),
-        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
-                                 sublinear_tf=True, max_features=200_000)),
-    ])
+    features = FeatureUnion(
+        [
+            (
+                "word",
+                TfidfVectorizer(
+                    ngram_range=(1, 2),
+                    min_df=2,
+                    sublinear_tf=True,
+                    token_pattern=r"(?u)\b\w[\w.%/()+-]*\b",
+                ),
+            ),
+            (
+                "char",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(2, 5),
+                    min_df=2,
+                    sublinear_tf=True,
+                    max_features=200_000,
+                ),
+            ),
+        ]
+    )
     return make_pipeline(features, LogisticRegression(C=10.0, max_iter=2000, random_state=seed))
 
 

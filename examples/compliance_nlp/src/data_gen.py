@@ -46,10 +46,22 @@ SPLITS = ("train", "validation", "test")
 
 LIMITS = {"Pb": 0.1, "Hg": 0.1, "Cr6": 0.1, "Cd": 0.01, "decaBDE": 0.1, "asbestos": 0.0}
 ALLOY_PB_LIMITS = {"steel": 0.35, "aluminium": 0.4, "copper": 4.0}
-SUBSTANCE_RULE = {"Pb": "R1", "Hg": "R2", "Cr6": "R3", "Cd": "R4", "asbestos": "R5",
-                  "decaBDE": "R9"}
-REFRIGERANT_GWP = {"R-134a": 1430, "R-12": 10900, "R-22": 1810, "R-1234yf": 1, "R-744": 1,
-                   "R-152a": 124}
+SUBSTANCE_RULE = {
+    "Pb": "R1",
+    "Hg": "R2",
+    "Cr6": "R3",
+    "Cd": "R4",
+    "asbestos": "R5",
+    "decaBDE": "R9",
+}
+REFRIGERANT_GWP = {
+    "R-134a": 1430,
+    "R-12": 10900,
+    "R-22": 1810,
+    "R-1234yf": 1,
+    "R-744": 1,
+    "R-152a": 124,
+}
 
 
 @dataclass(frozen=True)
@@ -211,11 +223,15 @@ def lead_alloy_statement(rng: random.Random, violate: bool | None) -> tuple[str,
 
 
 def refrigerant_statement(rng: random.Random, violate: bool) -> tuple[str, list[Fact]]:
-    code = rng.choice(("R-134a", "R-134a", "R-12", "R-22") if violate else
-                      ("R-1234yf", "R-1234yf", "R-744", "R-152a", "R-152a"))
+    code = rng.choice(
+        ("R-134a", "R-134a", "R-12", "R-22")
+        if violate
+        else ("R-1234yf", "R-1234yf", "R-744", "R-152a", "R-152a")
+    )
     name = rng.choice(V.REFRIGERANT_NAMES[code])
-    grams = rng.choice(("", "", f"{rng.randrange(250, 900, 5)} g ",
-                        f"{rng.randrange(3, 12) * 50}g "))
+    grams = rng.choice(
+        ("", "", f"{rng.randrange(250, 900, 5)} g ", f"{rng.randrange(3, 12) * 50}g ")
+    )
     text = rng.choice(V.REFRIGERANT_PHRASES).format(r=name, g=grams)
     return text, [Fact("refrigerant", code)]
 
@@ -295,8 +311,7 @@ def technician_style(text: str, rng: random.Random, protected: str) -> str:
         bare = word.lower().strip(".,;:()")
         if bare in ("the", "a", "an") and rng.random() < 0.6:
             continue
-        if (bare not in keep and word.isalpha() and len(word) > 5
-                and rng.random() < 0.025):
+        if bare not in keep and word.isalpha() and len(word) > 5 and rng.random() < 0.025:
             word = _typo(word, rng)
         out.append(word)
     text = " ".join(out)
@@ -354,8 +369,9 @@ def sample_plan(rng: random.Random) -> list[tuple[str, bool]]:
     return plan
 
 
-def generate_rows(n: int, seed: int, id_offset: int = 0,
-                  seen: set[str] | None = None) -> list[dict[str, str]]:
+def generate_rows(
+    n: int, seed: int, id_offset: int = 0, seen: set[str] | None = None
+) -> list[dict[str, str]]:
     """``n`` unique rows (no description in ``seen``); deterministic in seed."""
     rng = random.Random(seed)
     seen = set() if seen is None else seen
@@ -367,8 +383,14 @@ def generate_rows(n: int, seed: int, id_offset: int = 0,
             continue
         seen.add(key)
         label, rule = label_facts(facts)
-        rows.append({"component_id": f"CMP-{id_offset + len(rows):06d}",
-                     "description": text, "label": label, "rule": rule})
+        rows.append(
+            {
+                "component_id": f"CMP-{id_offset + len(rows):06d}",
+                "description": text,
+                "label": label,
+                "rule": rule,
+            }
+        )
     return rows
 
 

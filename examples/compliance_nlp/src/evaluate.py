@@ -51,16 +51,21 @@ def decide(challenger_f1: float, champion_f1: float | None, min_delta: float = 0
     if champion_f1 is None:
         return Decision(True, "no champion exists", challenger_f1, None, min_delta)
     if challenger_f1 >= champion_f1 + min_delta:
-        reason = (f"challenger macro-F1 {challenger_f1:.4f} >= champion {champion_f1:.4f} "
-                  f"+ min_delta {min_delta}")
+        reason = (
+            f"challenger macro-F1 {challenger_f1:.4f} >= champion {champion_f1:.4f} "
+            f"+ min_delta {min_delta}"
+        )
         return Decision(True, reason, challenger_f1, champion_f1, min_delta)
-    reason = (f"challenger macro-F1 {challenger_f1:.4f} < champion {champion_f1:.4f} "
-              f"+ min_delta {min_delta}; keeping the champion")
+    reason = (
+        f"challenger macro-F1 {challenger_f1:.4f} < champion {champion_f1:.4f} "
+        f"+ min_delta {min_delta}; keeping the champion"
+    )
     return Decision(False, reason, challenger_f1, champion_f1, min_delta)
 
 
-def compute_metrics(y_true: list[int], y_pred: list[int],
-                    rules: list[str] | None = None) -> dict[str, Any]:
+def compute_metrics(
+    y_true: list[int], y_pred: list[int], rules: list[str] | None = None
+) -> dict[str, Any]:
     """Accuracy, macro-F1, per-class precision/recall/F1, confusion matrix
     (rows: true, columns: predicted, in LABELS order) and, when ``rules`` has
     any rule id, recall of ``non_compliant`` per rule. Pure."""
@@ -78,11 +83,16 @@ def compute_metrics(y_true: list[int], y_pred: list[int],
     metrics: dict[str, Any] = {
         "n": len(y_true),
         "accuracy": float(accuracy_score(y_true, y_pred)),
-        "macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro",
-                                   zero_division=0)),
+        "macro_f1": float(
+            f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
+        ),
         "per_class": {
-            name: {"precision": float(precision[i]), "recall": float(recall[i]),
-                   "f1": float(f1[i]), "support": int(support[i])}
+            name: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
             for i, name in enumerate(LABELS)
         },
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
@@ -114,8 +124,14 @@ def plot_confusion(matrix: list[list[int]], path: Path, title: str) -> Path:
     peak = max(max(row) for row in matrix) or 1
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
-            ax.text(j, i, str(value), ha="center", va="center",
-                    color="white" if value > peak / 2 else "black")
+            ax.text(
+                j,
+                i,
+                str(value),
+                ha="center",
+                va="center",
+                color="white" if value > peak / 2 else "black",
+            )
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -162,10 +178,14 @@ def evaluate(
     out.mkdir(parents=True, exist_ok=True)
     texts, y_true, rules = read_labelled_csv(test_file)
     challenger = compute_metrics(y_true, score_model_dir(model_dir, texts), rules)
-    plot_confusion(challenger["confusion_matrix"], out / "confusion_matrix.png",
-                   f"challenger (n={len(texts)})")
-    doc: dict[str, Any] = {"test_file": str(test_file), "model_dir": str(model_dir),
-                           "challenger": challenger}
+    plot_confusion(
+        challenger["confusion_matrix"], out / "confusion_matrix.png", f"challenger (n={len(texts)})"
+    )
+    doc: dict[str, Any] = {
+        "test_file": str(test_file),
+        "model_dir": str(model_dir),
+        "challenger": challenger,
+    }
     champion_f1 = None
     with tempfile.TemporaryDirectory() as tmp:
         source = None
@@ -188,8 +208,9 @@ def evaluate(
     decision = decide(challenger["macro_f1"], champion_f1, min_delta)
     doc["decision"] = asdict(decision)
     (out / "metrics.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    (out / "decision.json").write_text(json.dumps(asdict(decision), indent=2) + "\n",
-                                       encoding="utf-8")
+    (out / "decision.json").write_text(
+        json.dumps(asdict(decision), indent=2) + "\n", encoding="utf-8"
+    )
     return doc
 
 
@@ -205,10 +226,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--min-delta", type=float, default=0.0)
     p.add_argument("--baseline-train-file")
     a = p.parse_args(argv)
-    doc = evaluate(a.model_dir, a.test_file, a.out, a.champion_dir, a.registered_model,
-                   a.alias, a.min_delta, a.baseline_train_file)
-    summary = {"macro_f1": doc["challenger"]["macro_f1"],
-               "accuracy": doc["challenger"]["accuracy"], "decision": doc["decision"]}
+    doc = evaluate(
+        a.model_dir,
+        a.test_file,
+        a.out,
+        a.champion_dir,
+        a.registered_model,
+        a.alias,
+        a.min_delta,
+        a.baseline_train_file,
+    )
+    summary = {
+        "macro_f1": doc["challenger"]["macro_f1"],
+        "accuracy": doc["challenger"]["accuracy"],
+        "decision": doc["decision"],
+    }
     if "baseline" in doc:
         summary["baseline_macro_f1"] = doc["baseline"]["macro_f1"]
     print(json.dumps(summary, indent=2))

@@ -87,8 +87,11 @@ def register(
         mlflow.set_tracking_uri(os.environ["MLFLOW_TRACKING_URI"])
     client = MlflowClient()
     source, run_id = _source_uri(client, model_dir, experiment)
-    tags = {"data_sha256": meta["data_sha256"], "base_model": meta["base_model"],
-            "decision_reason": decision.get("reason", "")}
+    tags = {
+        "data_sha256": meta["data_sha256"],
+        "base_model": meta["base_model"],
+        "decision_reason": decision.get("reason", ""),
+    }
     metrics_path = eval_dir / "metrics.json"
     if metrics_path.is_file():
         doc = json.loads(metrics_path.read_text(encoding="utf-8"))
@@ -103,9 +106,12 @@ def register(
         client.create_registered_model(name, description="Component compliance classifier")
     version = client.create_model_version(name, source=source, run_id=run_id, tags=tags)
     client.set_registered_model_alias(name, alias, version.version)
-    return Registration(True, name, str(version.version),
-                        f"registered {name} v{version.version} as {alias!r}: "
-                        f"{decision.get('reason')}")
+    return Registration(
+        True,
+        name,
+        str(version.version),
+        f"registered {name} v{version.version} as {alias!r}: {decision.get('reason')}",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -84,8 +84,11 @@ class TrainResult:
 
 
 def _dist_env() -> tuple[int, int, int]:
-    return (int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1")),
-            int(os.environ.get("LOCAL_RANK", "0")))
+    return (
+        int(os.environ.get("RANK", "0")),
+        int(os.environ.get("WORLD_SIZE", "1")),
+        int(os.environ.get("LOCAL_RANK", "0")),
+    )
 
 
 def _setup_device(deterministic: bool) -> tuple[Any, int, int]:
@@ -124,28 +127,39 @@ def _seed_everything(seed: int, deterministic: bool) -> None:
 
 
 class _Encoded:
-    """Pre-tokenised examples (no padding); ``collate`` pads per batch."""
+    """Pre-tokenised examples in one padded array; ``collate`` cuts each batch
+    to its longest row with numpy slicing (no per-row Python work)."""
 
     def __init__(self, ids: list[list[int]], labels: list[int], pad_id: int) -> None:
-        self.ids, self.labels, self.pad_id = ids, labels, pad_id
+        import numpy as np
+
+        self.lengths = np.array([len(row) for row in ids], dtype=np.int64)
+        width = int(self.lengths.max()) if len(ids) else 1
+        self.array = np.full((len(ids), width), pad_id, dtype=np.int64)
+        for row, values in enumerate(ids):
+            self.array[row, : len(values)] = values
+        self.labels = np.asarray(labels, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.labels)
 
-    def __getitem__(self, index: int) -> tuple[list[int], int]:
-        return self.ids[index], self.labels[index]
+    def __getitem__(self, index: int) -> int:
+        return index
 
-    def collate(self, batch: list[tuple[list[int], int]]) -> dict[str, Any]:
+    def collate(self, indices: list[int]) -> dict[str, Any]:
+        import numpy as np
         import torch
 
-        width = max(len(ids) for ids, _ in batch)
-        input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for row, (ids, _) in enumerate(batch):
-            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-            mask[row, : len(ids)] = 1
-        labels = torch.tensor([label for _, label in batch], dtype=torch.long)
-        return {"input_ids": input_ids, "attention_mask": mask, "labels": labels}
+        idx = np.asarray(indices)
+        lengths = self.lengths[idx]
+        width = int(lengths.max())
+        input_ids = torch.from_numpy(np.ascontiguousarray(self.array[idx, :width]))
+        mask = torch.from_numpy((np.arange(width)[None, :] < lengths[:, None]).astype(np.int64))
+        return {
+            "input_ids": input_ids,
+            "attention_mask": mask,
+            "labels": torch.from_numpy(self.labels[idx]),
+        }
 
 
 class BucketBatchSampler:
@@ -155,8 +169,9 @@ class BucketBatchSampler:
     (seeded by ``seed + epoch``); wraps a RandomSampler or DistributedSampler.
     """
 
-    def __init__(self, sampler: Any, lengths: list[int], batch_size: int, seed: int,
-                 chunk_batches: int = 50) -> None:
+    def __init__(
+        self, sampler: Any, lengths: list[int], batch_size: int, seed: int, chunk_batches: int = 50
+    ) -> None:
         self.sampler, self.lengths, self.batch_size = sampler, lengths, batch_size
         self.seed, self.chunk, self.epoch = seed, batch_size * chunk_batches, 0
 
@@ -170,8 +185,9 @@ class BucketBatchSampler:
         batches: list[list[int]] = []
         for start in range(0, len(indices), self.chunk):
             chunk = sorted(indices[start : start + self.chunk], key=self.lengths.__getitem__)
-            batches.extend(chunk[i : i + self.batch_size]
-                           for i in range(0, len(chunk), self.batch_size))
+            batches.extend(
+                chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)
+            )
         random.Random(self.seed + self.epoch).shuffle(batches)
         return iter(batches)
 
@@ -198,8 +214,9 @@ def evaluate_loader(model: Any, loader: Any, device: Any, amp: bool) -> dict[str
     with torch.inference_mode(), torch.autocast("cuda", torch.bfloat16, enabled=amp):
         for batch in loader:
             batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
-            logits = model(input_ids=batch["input_ids"],
-                           attention_mask=batch["attention_mask"]).logits
+            logits = model(
+                input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+            ).logits
             preds.extend(logits.argmax(-1).cpu().tolist())
             gold.extend(batch["labels"].cpu().tolist())
     model.train()
@@ -234,7 +251,7 @@ def ensure_experiment(name: str) -> None:
     if mlflow.get_experiment_by_name(name) is None:
         artifact_location = None
         if uri.startswith("sqlite:///"):
-            db_dir = Path(uri[len("sqlite:///"):]).resolve().parent
+            db_dir = Path(uri[len("sqlite:///") :]).resolve().parent
             artifact_location = (db_dir / "mlartifacts").as_uri()
         mlflow.create_experiment(name, artifact_location=artifact_location)
     mlflow.set_experiment(name)
@@ -256,8 +273,10 @@ def train(config: TrainConfig) -> TrainResult:
     """
     import torch
 
-    previous = (torch.are_deterministic_algorithms_enabled(),
-                torch.is_deterministic_algorithms_warn_only_enabled())
+    previous = (
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+    )
     try:
         return _train(config)
     finally:
@@ -290,28 +309,45 @@ def _train(config: TrainConfig) -> TrainResult:
         base, num_labels=len(LABELS), id2label=ID2LABEL, label2id=LABEL2ID
     ).to(device)
 
-    train_data = encode_file(config.train_file, tokenizer, config.max_length,
-                             config.max_train_samples)
-    val_data = (encode_file(config.val_file, tokenizer, config.max_length)
-                if config.val_file and is_main else None)
+    train_data = encode_file(
+        config.train_file, tokenizer, config.max_length, config.max_train_samples
+    )
+    val_data = (
+        encode_file(config.val_file, tokenizer, config.max_length)
+        if config.val_file and is_main
+        else None
+    )
     data_files = [config.train_file] + ([config.val_file] if config.val_file else [])
     data_hash = file_sha256(data_files)
 
     generator = torch.Generator().manual_seed(config.seed)
     sampler: Any
     if world > 1:
-        sampler = DistributedSampler(cast(Any, train_data), num_replicas=world, rank=rank,
-                                     shuffle=True, seed=config.seed)
+        sampler = DistributedSampler(
+            cast(Any, train_data), num_replicas=world, rank=rank, shuffle=True, seed=config.seed
+        )
     else:
         sampler = RandomSampler(train_data, generator=generator)
     pin = device.type == "cuda"
-    batch_sampler = BucketBatchSampler(sampler, [len(ids) for ids in train_data.ids],
-                                       config.batch_size, config.seed)
-    loader: Any = DataLoader(cast(Any, train_data), batch_sampler=batch_sampler,
-                        collate_fn=train_data.collate, pin_memory=pin)
-    val_loader: Any = (DataLoader(cast(Any, val_data), batch_size=max(64, config.batch_size),
-                             collate_fn=val_data.collate, pin_memory=pin)
-                  if val_data is not None else None)
+    batch_sampler = BucketBatchSampler(
+        sampler, train_data.lengths.tolist(), config.batch_size, config.seed
+    )
+    loader: Any = DataLoader(
+        cast(Any, train_data),
+        batch_sampler=batch_sampler,
+        collate_fn=train_data.collate,
+        pin_memory=pin,
+    )
+    val_loader: Any = (
+        DataLoader(
+            cast(Any, val_data),
+            batch_size=max(64, config.batch_size),
+            collate_fn=val_data.collate,
+            pin_memory=pin,
+        )
+        if val_data is not None
+        else None
+    )
 
     steps_per_epoch = len(loader)
     total_steps = steps_per_epoch * config.epochs
@@ -319,13 +355,16 @@ def _train(config: TrainConfig) -> TrainResult:
         total_steps = min(total_steps, config.max_steps)
     no_decay = ("bias", "LayerNorm.weight", "LayerNorm.bias")
     groups = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-         "weight_decay": config.weight_decay},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
-         "weight_decay": 0.0},
+        {
+            "params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+            "weight_decay": config.weight_decay,
+        },
+        {
+            "params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+            "weight_decay": 0.0,
+        },
     ]
-    optimizer = torch.optim.AdamW(groups, lr=config.learning_rate,
-                                  fused=device.type == "cuda")
+    optimizer = torch.optim.AdamW(groups, lr=config.learning_rate, fused=device.type == "cuda")
     scheduler = get_linear_schedule_with_warmup(
         optimizer, math.ceil(config.warmup_ratio * total_steps), max(total_steps, 1)
     )
@@ -346,8 +385,13 @@ def _train(config: TrainConfig) -> TrainResult:
         import mlflow
 
         params = {k: v for k, v in asdict(config).items() if v is not None}
-        params.update(base_model_resolved=base, world_size=world, device=str(device),
-                      train_rows=len(train_data), data_sha256=data_hash)
+        params.update(
+            base_model_resolved=base,
+            world_size=world,
+            device=str(device),
+            train_rows=len(train_data),
+            data_sha256=data_hash,
+        )
         mlflow.log_params(params)
 
     history: list[dict[str, float]] = []
@@ -384,8 +428,10 @@ def _train(config: TrainConfig) -> TrainResult:
         if device.type == "cuda":
             torch.cuda.synchronize()
         elapsed = time.perf_counter() - epoch_start
-        record = {"epoch": float(epoch + 1),
-                  "train_samples_per_s": seen * world / max(elapsed, 1e-9)}
+        record = {
+            "epoch": float(epoch + 1),
+            "train_samples_per_s": seen * world / max(elapsed, 1e-9),
+        }
         if window:
             record["train_loss_last"] = float(running / window)
         if val_loader is not None:
@@ -406,15 +452,18 @@ def _train(config: TrainConfig) -> TrainResult:
     if is_main:
         model.save_pretrained(model_dir)
         tokenizer.save_pretrained(model_dir)
-        write_meta(model_dir, {
-            "max_length": config.max_length,
-            "labels": list(LABELS),
-            "base_model": config.base_model or base,
-            "data_sha256": data_hash,
-            "text_normalization": TEXT_NORMALIZATION,
-            "train_file": Path(config.train_file).name,
-            "seed": config.seed,
-        })
+        write_meta(
+            model_dir,
+            {
+                "max_length": config.max_length,
+                "labels": list(LABELS),
+                "base_model": config.base_model or base,
+                "data_sha256": data_hash,
+                "text_normalization": TEXT_NORMALIZATION,
+                "train_file": Path(config.train_file).name,
+                "seed": config.seed,
+            },
+        )
         final = dict(history[-1]) if history else {}
         final.update(train_seconds=train_seconds, steps=float(step))
         result.metrics = {k: float(v) for k, v in final.items()}
@@ -426,11 +475,18 @@ def _train(config: TrainConfig) -> TrainResult:
                 mlflow.log_artifacts(str(model_dir), artifact_path="model")
             result.run_id = run.info.run_id
             mlflow.end_run()
-        summary = {"run_id": result.run_id, "model_dir": str(model_dir),
-                   "data_sha256": data_hash, "metrics": result.metrics, "history": history,
-                   "world_size": world, "tracking_uri": _tracking_uri()}
-        (out_dir / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n",
-                                                    encoding="utf-8")
+        summary = {
+            "run_id": result.run_id,
+            "model_dir": str(model_dir),
+            "data_sha256": data_hash,
+            "metrics": result.metrics,
+            "history": history,
+            "world_size": world,
+            "tracking_uri": _tracking_uri(),
+        }
+        (out_dir / "train_summary.json").write_text(
+            json.dumps(summary, indent=2) + "\n", encoding="utf-8"
+        )
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
@@ -448,8 +504,11 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--train-file", required=True)
     p.add_argument("--val-file")
     p.add_argument("--out", required=True, help="output directory (model in <out>/model)")
-    p.add_argument("--base-model", default=None,
-                   help="hub name or directory; default: bundled all-MiniLM-L6-v2")
+    p.add_argument(
+        "--base-model",
+        default=None,
+        help="hub name or directory; default: bundled all-MiniLM-L6-v2",
+    )
     p.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     p.add_argument("--learning-rate", type=float, default=TrainConfig.learning_rate)
@@ -462,23 +521,43 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--log-every", type=int, default=TrainConfig.log_every)
     p.add_argument("--experiment", default=TrainConfig.experiment)
     p.add_argument("--run-name", default=None)
-    p.add_argument("--no-log-model", dest="log_model", action="store_false",
-                   help="do not copy the model directory into the MLflow run")
+    p.add_argument(
+        "--no-log-model",
+        dest="log_model",
+        action="store_false",
+        help="do not copy the model directory into the MLflow run",
+    )
     a = p.parse_args(argv)
     return TrainConfig(
-        train_file=a.train_file, val_file=a.val_file, out_dir=a.out, base_model=a.base_model,
-        epochs=a.epochs, batch_size=a.batch_size, learning_rate=a.learning_rate,
-        max_length=a.max_length, max_steps=a.max_steps, max_train_samples=a.max_train_samples,
-        seed=a.seed, compile=a.compile, deterministic=a.deterministic, log_every=a.log_every,
-        experiment=a.experiment, run_name=a.run_name, log_model=a.log_model,
+        train_file=a.train_file,
+        val_file=a.val_file,
+        out_dir=a.out,
+        base_model=a.base_model,
+        epochs=a.epochs,
+        batch_size=a.batch_size,
+        learning_rate=a.learning_rate,
+        max_length=a.max_length,
+        max_steps=a.max_steps,
+        max_train_samples=a.max_train_samples,
+        seed=a.seed,
+        compile=a.compile,
+        deterministic=a.deterministic,
+        log_every=a.log_every,
+        experiment=a.experiment,
+        run_name=a.run_name,
+        log_model=a.log_model,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     result = train(parse_args(argv))
     if _dist_env()[0] == 0:
-        print(json.dumps({"model_dir": result.model_dir, "run_id": result.run_id,
-                          "metrics": result.metrics}, indent=2))
+        print(
+            json.dumps(
+                {"model_dir": result.model_dir, "run_id": result.run_id, "metrics": result.metrics},
+                indent=2,
+            )
+        )
     return 0
 
 

@@ -149,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Validate labelled compliance CSV files.")
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--min-minority", type=float, default=0.05)
-    parser.add_argument("--lenient-words", action="store_true",
-                        help="report word counts outside 5-80 as warnings")
+    parser.add_argument(
+        "--lenient-words", action="store_true", help="report word counts outside 5-80 as warnings"
+    )
     args = parser.parse_args(argv)
     for path in args.files:
         try:

@@ -39,11 +39,19 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tiny-run")
     old = os.environ.pop("MLFLOW_TRACKING_URI", None)
     try:
-        train.train(train.TrainConfig(
-            train_file=str(SAMPLE_DIR / "train.csv"), val_file=str(SAMPLE_DIR / "validation.csv"),
-            out_dir=str(out), epochs=1, batch_size=16, max_length=32, max_steps=4,
-            max_train_samples=64, log_every=2,
-        ))
+        train.train(
+            train.TrainConfig(
+                train_file=str(SAMPLE_DIR / "train.csv"),
+                val_file=str(SAMPLE_DIR / "validation.csv"),
+                out_dir=str(out),
+                epochs=1,
+                batch_size=16,
+                max_length=32,
+                max_steps=4,
+                max_train_samples=64,
+                log_every=2,
+            )
+        )
     finally:
         if old is not None:
             os.environ["MLFLOW_TRACKING_URI"] = old

@@ -50,13 +50,14 @@ S = "substance"
         ([Fact("inflator", "AN", desiccant=None)], ("non_compliant", "R7")),
         ([Fact("inflator", "other")], ("compliant", "")),
         ([Fact("brake_hose", "hose", cert="certified")], ("compliant", "")),
-        *[([Fact("brake_hose", "hose", cert=c)], ("non_compliant", "R8"))
-          for c in ("missing", "pending", "failed", "unknown", "unstated")],
+        *[
+            ([Fact("brake_hose", "hose", cert=c)], ("non_compliant", "R8"))
+            for c in ("missing", "pending", "failed", "unknown", "unstated")
+        ],
         ([Fact(S, "decaBDE", amount=0.02)], ("compliant", "")),
         ([Fact(S, "decaBDE", amount=0.5)], ("non_compliant", "R9")),
         # the first violated rule wins, in R1..R9 order, whatever the text order
-        ([Fact(S, "decaBDE"), Fact("refrigerant", "R-12"), Fact(S, "Hg")],
-         ("non_compliant", "R2")),
+        ([Fact(S, "decaBDE"), Fact("refrigerant", "R-12"), Fact(S, "Hg")], ("non_compliant", "R2")),
         ([Fact(S, "Pb", present=False), Fact(S, "Cd", amount=0.02)], ("non_compliant", "R4")),
     ],
 )
@@ -106,7 +107,7 @@ def test_rows_follow_the_data_format(generated: dict[str, Path]) -> None:
             assert 5 <= len(row["description"].split()) <= 80, row["description"]
             assert row["label"] in ("compliant", "non_compliant")
             assert (row["rule"] != "") == (row["label"] == "non_compliant")
-            assert row["id" if False else "component_id"] not in ids
+            assert row["component_id"] not in ids
             ids.add(row["component_id"])
             key = " ".join(row["description"].lower().split())
             assert key not in texts, "duplicate description across splits"
@@ -122,8 +123,19 @@ def test_generated_data_has_the_variety_the_spec_asks_for(generated: dict[str, P
     assert 0.55 < compliant < 0.85
     for unit in (r"\d ?%", r"\d ?wt\.?%", r"\d ?ppm", r"\d ?mg/kg"):
         assert re.search(unit, text), unit
-    for word in ("lead-free", "contains no", "free of", "does not contain", "brass",
-                 "R-152a", "desiccant", "FMVSS 106", "DOT", "P/N", "w/"):
+    for word in (
+        "lead-free",
+        "contains no",
+        "free of",
+        "does not contain",
+        "brass",
+        "R-152a",
+        "desiccant",
+        "FMVSS 106",
+        "DOT",
+        "P/N",
+        "w/",
+    ):
         assert word.lower() in text.lower(), word
     # composed, not a handful of templates: few descriptions share their first 4 words
     openings = {" ".join(r["description"].lower().split()[:4]) for r in rows}
@@ -146,6 +158,21 @@ def test_compliant_rows_with_near_threshold_amounts_exist(generated: dict[str, P
 
 
 def test_cli_writes_three_splits(tmp_path: Path) -> None:
-    assert data_gen.main(["--out", str(tmp_path), "--n-train", "40", "--n-val", "10",
-                          "--n-test", "10", "--seed", "3"]) == 0
+    assert (
+        data_gen.main(
+            [
+                "--out",
+                str(tmp_path),
+                "--n-train",
+                "40",
+                "--n-val",
+                "10",
+                "--n-test",
+                "10",
+                "--seed",
+                "3",
+            ]
+        )
+        == 0
+    )
     assert [len(_read(tmp_path / f"{s}.csv")) for s in data_gen.SPLITS] == [40, 10, 10]

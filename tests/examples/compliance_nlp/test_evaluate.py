@@ -21,59 +21,94 @@ def test_metrics_match_hand_computed_values() -> None:
     assert m["per_class"]["non_compliant"]["precision"] == pytest.approx(3 / 4)
     assert m["per_class"]["compliant"]["recall"] == pytest.approx(3 / 4)
     assert m["macro_f1"] == pytest.approx(0.75)
-    assert m["per_rule_recall"] == {"R1": {"recall": 1.0, "support": 2},
-                                    "R6": {"recall": 0.0, "support": 1},
-                                    "R8": {"recall": 1.0, "support": 1}}
+    assert m["per_rule_recall"] == {
+        "R1": {"recall": 1.0, "support": 2},
+        "R6": {"recall": 0.0, "support": 1},
+        "R8": {"recall": 1.0, "support": 1},
+    }
     assert "per_rule_recall" not in compute_metrics(y_true, y_pred)
 
 
 @pytest.mark.parametrize(
     ("challenger", "champion", "delta", "promote"),
-    [(0.9, None, 0.0, True), (0.9, 0.9, 0.0, True), (0.9, 0.9, 0.01, False),
-     (0.95, 0.9, 0.01, True), (0.89, 0.9, 0.0, False)],
+    [
+        (0.9, None, 0.0, True),
+        (0.9, 0.9, 0.0, True),
+        (0.9, 0.9, 0.01, False),
+        (0.95, 0.9, 0.01, True),
+        (0.89, 0.9, 0.0, False),
+    ],
 )
-def test_decision(challenger: float, champion: float | None, delta: float,
-                  promote: bool) -> None:
+def test_decision(challenger: float, champion: float | None, delta: float, promote: bool) -> None:
     decision = decide(challenger, champion, delta)
     assert decision.promote is promote
     assert decision.reason
 
 
-def test_evaluate_writes_metrics_plot_and_decision(tiny_run: Path, sample_dir: Path,
-                                                   tmp_path: Path) -> None:
-    doc = evaluate.evaluate(tiny_run / "model", sample_dir / "test.csv", tmp_path,
-                            baseline_train_file=sample_dir / "train.csv")
+def test_evaluate_writes_metrics_plot_and_decision(
+    tiny_run: Path, sample_dir: Path, tmp_path: Path
+) -> None:
+    doc = evaluate.evaluate(
+        tiny_run / "model",
+        sample_dir / "test.csv",
+        tmp_path,
+        baseline_train_file=sample_dir / "train.csv",
+    )
     on_disk = json.loads((tmp_path / "metrics.json").read_text())
     assert on_disk["challenger"]["n"] == 60
     assert set(on_disk["challenger"]["per_rule_recall"]) <= {f"R{i}" for i in range(1, 10)}
     assert on_disk["baseline"]["model"] == "tfidf-logreg"
     assert on_disk["margin_macro_f1_vs_baseline"] == pytest.approx(
-        doc["challenger"]["macro_f1"] - doc["baseline"]["macro_f1"])
+        doc["challenger"]["macro_f1"] - doc["baseline"]["macro_f1"]
+    )
     assert (tmp_path / "confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     decision = json.loads((tmp_path / "decision.json").read_text())
     assert decision == {**on_disk["decision"]}
     assert decision["promote"] is True and decision["reason"] == "no champion exists"
 
 
-def test_champion_directory_is_scored_on_the_same_data(tiny_run: Path, sample_dir: Path,
-                                                       tmp_path: Path) -> None:
-    keep = evaluate.evaluate(tiny_run / "model", sample_dir / "test.csv", tmp_path / "k",
-                             champion_dir=tiny_run / "model", min_delta=0.01)
+def test_champion_directory_is_scored_on_the_same_data(
+    tiny_run: Path, sample_dir: Path, tmp_path: Path
+) -> None:
+    keep = evaluate.evaluate(
+        tiny_run / "model",
+        sample_dir / "test.csv",
+        tmp_path / "k",
+        champion_dir=tiny_run / "model",
+        min_delta=0.01,
+    )
     assert keep["champion"]["macro_f1"] == keep["challenger"]["macro_f1"]
     assert keep["decision"]["promote"] is False
-    same = evaluate.evaluate(tiny_run / "model", sample_dir / "test.csv", tmp_path / "p",
-                             champion_dir=tiny_run / "model", min_delta=0.0)
+    same = evaluate.evaluate(
+        tiny_run / "model",
+        sample_dir / "test.csv",
+        tmp_path / "p",
+        champion_dir=tiny_run / "model",
+        min_delta=0.0,
+    )
     assert same["decision"]["promote"] is True
 
 
-def test_files_with_only_description_and_label_are_accepted(tiny_run: Path,
-                                                            tmp_path: Path) -> None:
+def test_files_with_only_description_and_label_are_accepted(tiny_run: Path, tmp_path: Path) -> None:
     data = tmp_path / "two_columns.csv"
-    data.write_text("description,label\n"
-                    "Brake hose assembly front left without DOT marking,non_compliant\n"
-                    "Door seal EPDM black extruded profile,compliant\n")
-    assert evaluate.main(["--model-dir", str(tiny_run / "model"), "--test-file", str(data),
-                          "--out", str(tmp_path / "out")]) == 0
+    data.write_text(
+        "description,label\n"
+        "Brake hose assembly front left without DOT marking,non_compliant\n"
+        "Door seal EPDM black extruded profile,compliant\n"
+    )
+    assert (
+        evaluate.main(
+            [
+                "--model-dir",
+                str(tiny_run / "model"),
+                "--test-file",
+                str(data),
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
+        == 0
+    )
     doc = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert doc["challenger"]["n"] == 2 and "per_rule_recall" not in doc["challenger"]
 

@@ -13,16 +13,22 @@ from mlflow.tracking import MlflowClient
 
 def _decision(eval_dir: Path, promote: bool) -> Path:
     eval_dir.mkdir(parents=True, exist_ok=True)
-    (eval_dir / "decision.json").write_text(json.dumps(
-        {"promote": promote, "reason": "test decision"}))
+    (eval_dir / "decision.json").write_text(
+        json.dumps({"promote": promote, "reason": "test decision"})
+    )
     return eval_dir
 
 
-def test_keep_changes_nothing(tiny_run: Path, tmp_path: Path, mlflow_store: str,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_keep_changes_nothing(
+    tiny_run: Path, tmp_path: Path, mlflow_store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     eval_dir = _decision(tmp_path / "eval", promote=False)
-    assert register.main(["--model-dir", str(tiny_run / "model"), "--eval-dir",
-                          str(eval_dir), "--name", "cmp"]) == 0
+    assert (
+        register.main(
+            ["--model-dir", str(tiny_run / "model"), "--eval-dir", str(eval_dir), "--name", "cmp"]
+        )
+        == 0
+    )
     assert "kept the champion" in capsys.readouterr().out
     assert MlflowClient(mlflow_store).search_registered_models() == []
 
@@ -37,8 +43,9 @@ def test_promote_registers_versions_and_moves_the_champion_alias(
 ) -> None:
     client = MlflowClient(mlflow_store)
     # no champion yet: evaluation against the registry promotes
-    first_eval = evaluate.evaluate(tiny_run / "model", sample_dir / "test.csv", tmp_path / "e1",
-                                   registered_model="cmp")
+    first_eval = evaluate.evaluate(
+        tiny_run / "model", sample_dir / "test.csv", tmp_path / "e1", registered_model="cmp"
+    )
     assert "champion" not in first_eval and first_eval["decision"]["promote"] is True
     first = register.register(tiny_run / "model", tmp_path / "e1", "cmp")
     assert first.registered and first.version == "1"
@@ -47,11 +54,17 @@ def test_promote_registers_versions_and_moves_the_champion_alias(
     meta = json.loads((tiny_run / "model" / "compliance_meta.json").read_text())
     assert version.tags["data_sha256"] == meta["data_sha256"]
     assert float(version.tags["test_macro_f1"]) == pytest.approx(
-        first_eval["challenger"]["macro_f1"], abs=1e-6)
+        first_eval["challenger"]["macro_f1"], abs=1e-6
+    )
 
     # now the registry holds a champion; the same model ties and min_delta decides
-    second_eval = evaluate.evaluate(tiny_run / "model", sample_dir / "test.csv", tmp_path / "e2",
-                                    registered_model="cmp", min_delta=0.05)
+    second_eval = evaluate.evaluate(
+        tiny_run / "model",
+        sample_dir / "test.csv",
+        tmp_path / "e2",
+        registered_model="cmp",
+        min_delta=0.05,
+    )
     assert second_eval["champion"]["source"].startswith("models:/cmp@champion")
     assert second_eval["decision"]["promote"] is False
     kept = register.register(tiny_run / "model", tmp_path / "e2", "cmp")

@@ -17,8 +17,10 @@ SRC = Path(train.__file__).resolve().parent
 
 def _check_model_dir(model_dir: Path, max_length: int) -> None:
     config = json.loads((model_dir / "config.json").read_text())
-    assert {int(k): v for k, v in config["id2label"].items()} == {0: "compliant",
-                                                                   1: "non_compliant"}
+    assert {int(k): v for k, v in config["id2label"].items()} == {
+        0: "compliant",
+        1: "non_compliant",
+    }
     assert config["label2id"] == {"compliant": 0, "non_compliant": 1}
     assert (model_dir / "tokenizer.json").is_file()
     meta = json.loads((model_dir / META_FILE).read_text())
@@ -35,8 +37,10 @@ def test_single_process_run_writes_the_contract_and_logs_to_mlflow(tiny_run: Pat
     _check_model_dir(tiny_run / "model", max_length=32)
     summary = json.loads((tiny_run / "train_summary.json").read_text())
     assert summary["world_size"] == 1 and summary["metrics"]["steps"] == 4
-    assert summary["tracking_uri"].startswith("sqlite:///") and str(tiny_run) in summary[
-        "tracking_uri"]
+    assert (
+        summary["tracking_uri"].startswith("sqlite:///")
+        and str(tiny_run) in summary["tracking_uri"]
+    )
     mlflow.set_tracking_uri(summary["tracking_uri"])
     run = MlflowClient().get_run(summary["run_id"])
     assert run.data.params["max_length"] == "32"
@@ -56,17 +60,26 @@ def test_saved_model_loads_and_predicts_probabilities(tiny_run: Path) -> None:
     assert len(probs) == 2 and all(0.0 <= p <= 1.0 for p in probs)
 
 
-def test_same_seed_gives_the_same_weights(tmp_path: Path, sample_dir: Path,
-                                          mlflow_store: str) -> None:
+def test_same_seed_gives_the_same_weights(
+    tmp_path: Path, sample_dir: Path, mlflow_store: str
+) -> None:
     import torch
     from safetensors.torch import load_file
 
     def run(out: Path) -> dict[str, torch.Tensor]:
-        train.train(train.TrainConfig(
-            train_file=str(sample_dir / "train.csv"), val_file=None, out_dir=str(out),
-            epochs=1, batch_size=8, max_length=32, max_steps=3, max_train_samples=24,
-            log_model=False,
-        ))
+        train.train(
+            train.TrainConfig(
+                train_file=str(sample_dir / "train.csv"),
+                val_file=None,
+                out_dir=str(out),
+                epochs=1,
+                batch_size=8,
+                max_length=32,
+                max_steps=3,
+                max_train_samples=24,
+                log_model=False,
+            )
+        )
         return load_file(str(out / "model" / "model.safetensors"))
 
     first, second = run(tmp_path / "a"), run(tmp_path / "b")
@@ -77,10 +90,13 @@ def test_same_seed_gives_the_same_weights(tmp_path: Path, sample_dir: Path,
     from transformers import AutoModelForSequenceClassification
 
     torch.manual_seed(13)
-    fresh = AutoModelForSequenceClassification.from_pretrained(resolve_base_model(None),
-                                                               num_labels=2)
-    assert not torch.equal(fresh.state_dict()["bert.encoder.layer.5.output.dense.weight"],
-                           first["bert.encoder.layer.5.output.dense.weight"])
+    fresh = AutoModelForSequenceClassification.from_pretrained(
+        resolve_base_model(None), num_labels=2
+    )
+    assert not torch.equal(
+        fresh.state_dict()["bert.encoder.layer.5.output.dense.weight"],
+        first["bert.encoder.layer.5.output.dense.weight"],
+    )
 
 
 def test_cli_rejects_a_file_without_labels(tmp_path: Path) -> None:
@@ -95,12 +111,28 @@ def test_torchrun_two_processes_on_cpu(tmp_path: Path, sample_dir: Path) -> None
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
     env.update(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore")
     cmd = [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
         str(SRC / "train.py"),
-        "--train-file", str(sample_dir / "train.csv"),
-        "--val-file", str(sample_dir / "validation.csv"),
-        "--out", str(tmp_path), "--max-steps", "3", "--batch-size", "8",
-        "--max-length", "32", "--max-train-samples", "64", "--no-log-model",
+        "--train-file",
+        str(sample_dir / "train.csv"),
+        "--val-file",
+        str(sample_dir / "validation.csv"),
+        "--out",
+        str(tmp_path),
+        "--max-steps",
+        "3",
+        "--batch-size",
+        "8",
+        "--max-length",
+        "32",
+        "--max-train-samples",
+        "64",
+        "--no-log-model",
     ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=220)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -109,3 +141,29 @@ def test_torchrun_two_processes_on_cpu(tmp_path: Path, sample_dir: Path) -> None
     assert summary["world_size"] == 2
     assert summary["metrics"]["steps"] == 3
     assert 0.0 <= summary["metrics"]["val_macro_f1"] <= 1.0
+
+
+def test_bucketed_batches_cover_every_row_once_with_little_padding() -> None:
+    import random
+
+    from torch.utils.data import DistributedSampler, RandomSampler
+
+    lengths = [random.Random(i).randrange(5, 120) for i in range(1000)]
+    data = list(range(1000))
+    plain = train.BucketBatchSampler(RandomSampler(data), lengths, 32, seed=1)
+    epoch0 = list(plain)
+    assert sorted(i for b in epoch0 for i in b) == data
+    assert len(epoch0) == len(plain)
+    padded = sum(max(lengths[i] for i in b) * len(b) for b in epoch0)
+    assert padded < 1.1 * sum(lengths)  # random batching pads to ~1.6x here
+    plain.set_epoch(1)
+    assert list(plain) != epoch0
+    ranks = [
+        train.BucketBatchSampler(
+            DistributedSampler(data, num_replicas=2, rank=r, seed=3), lengths, 32, seed=3
+        )
+        for r in (0, 1)
+    ]
+    seen = [{i for b in s for i in b} for s in ranks]
+    assert not seen[0] & seen[1] and len(seen[0] | seen[1]) == 1000
+    assert len(ranks[0]) == len(ranks[1])
