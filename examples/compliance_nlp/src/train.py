@@ -66,6 +66,7 @@ class TrainConfig:
     experiment: str = "compliance-nlp"
     run_name: str | None = None
     log_model: bool = True
+    validate: bool = True
 
 
 @dataclass
@@ -267,8 +268,11 @@ def train(config: TrainConfig) -> TrainResult:
 
     Blocks until training ends. Under torchrun every rank calls this; the
     process group is created here and destroyed on return. Not idempotent:
-    each call starts a new MLflow run and overwrites ``<out>/model``. Raises
-    ``ValueError`` for unreadable data and ``OSError`` for an unwritable out dir.
+    each call starts a new MLflow run and overwrites ``<out>/model``. Input
+    files are checked with ``validate_data.validate_file`` first (word counts
+    outside 5-80 only warn) unless ``config.validate`` is False. Raises
+    ``validate_data.DataValidationError`` (a ``ValueError``) for bad data and
+    ``OSError`` for an unwritable out dir.
     The process-wide deterministic-algorithms setting is restored on return.
     """
     import torch
@@ -295,6 +299,12 @@ def _train(config: TrainConfig) -> TrainResult:
         get_linear_schedule_with_warmup,
     )
 
+    if config.validate:
+        from validate_data import validate_file
+
+        for path in (config.train_file, config.val_file):
+            if path:
+                validate_file(path, min_minority=0.05, strict_words=False)
     device, rank, world = _setup_device(config.deterministic)
     _seed_everything(config.seed, config.deterministic)
     is_main = rank == 0
@@ -527,6 +537,12 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         action="store_false",
         help="do not copy the model directory into the MLflow run",
     )
+    p.add_argument(
+        "--skip-validation",
+        dest="validate",
+        action="store_false",
+        help="do not run validate_data checks on the input files first",
+    )
     a = p.parse_args(argv)
     return TrainConfig(
         train_file=a.train_file,
@@ -546,6 +562,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         experiment=a.experiment,
         run_name=a.run_name,
         log_model=a.log_model,
+        validate=a.validate,
     )
 
 

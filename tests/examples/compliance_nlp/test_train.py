@@ -106,6 +106,26 @@ def test_cli_rejects_a_file_without_labels(tmp_path: Path) -> None:
         train.main(["--train-file", str(bad), "--out", str(tmp_path / "o"), "--max-steps", "1"])
 
 
+def test_input_files_are_validated_before_anything_loads(tmp_path: Path, sample_dir: Path) -> None:
+    from validate_data import DataValidationError
+
+    rows = (sample_dir / "validation.csv").read_text().splitlines()
+    dup = tmp_path / "dup.csv"
+    dup.write_text("\n".join(rows + [rows[1].replace("CMP-", "CMP-9", 1)]) + "\n")
+    with pytest.raises(DataValidationError, match=r"row 62 column 'description' duplicates row 2"):
+        train.main(
+            [
+                "--train-file",
+                str(sample_dir / "train.csv"),
+                "--val-file",
+                str(dup),
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+    assert not (tmp_path / "o" / "model").exists()
+
+
 @pytest.mark.timeout(240)
 def test_torchrun_two_processes_on_cpu(tmp_path: Path, sample_dir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
