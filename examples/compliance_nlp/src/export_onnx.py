@@ -188,6 +188,8 @@ def _quantize(fp32: Path, int8: Path) -> None:
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    # Per-channel weight scales: on the trained model, per-tensor int8 lost 4.1 points of
+    # macro-F1 on the hand-written set (0.18 on the test split); per-channel lost none there.
     # quantize_dynamic logs a generic "consider pre-processing" hint on the root logger.
     root = logging.getLogger()
     level = root.level
@@ -197,7 +199,7 @@ def _quantize(fp32: Path, int8: Path) -> None:
             str(fp32),
             str(int8),
             weight_type=QuantType.QInt8,
-            per_channel=False,
+            per_channel=True,
             reduce_range=False,
         )
     finally:

@@ -5,13 +5,17 @@ Reads ``decision.json`` (and ``metrics.json`` beside it) written by
 from the training run's logged ``model`` artefacts (from
 ``<model_dir>/../train_summary.json``; when there is no such run, the model
 directory is logged to a new run first), tags it with the test metrics and
-the data hash, and points alias ``champion`` at it. On ``keep``: changes
+the data hash, and points alias ``champion`` at it. With ``--onnx-dir`` the
+ONNX export (fp32 + int8, as ``score.py`` serves it) is logged under
+``model/onnx`` of the same run first, so the registered version carries it;
+an export whose ``export_report.json`` did not pass is refused. On ``keep``: changes
 nothing and says why. Both exit 0. Tracking/registry URI from
 ``MLFLOW_TRACKING_URI``.
 
 CLI::
 
-    python register.py --model-dir OUT/model --eval-dir OUT/eval --name compliance-nlp
+    python register.py --model-dir OUT/model --eval-dir OUT/eval --name compliance-nlp \
+        [--onnx-dir OUT/onnx]
 """
 
 from __future__ import annotations
@@ -58,12 +62,24 @@ def _source_uri(client: Any, model_dir: Path, experiment: str) -> tuple[str, str
         return f"{run.info.artifact_uri}/model", run.info.run_id
 
 
+def _onnx_report(onnx_dir: Path) -> dict[str, Any]:
+    """The export report of ``onnx_dir``; raises ``ValueError`` unless its checks passed."""
+    report_path = onnx_dir / "export_report.json"
+    if not (onnx_dir / "model.onnx").is_file() or not report_path.is_file():
+        raise ValueError(f"{onnx_dir}: no model.onnx/export_report.json; run export_onnx.py first")
+    report: dict[str, Any] = json.loads(report_path.read_text(encoding="utf-8"))
+    if not report.get("passed"):
+        raise ValueError(f"{onnx_dir}: the ONNX export failed its checks: {report.get('problems')}")
+    return report
+
+
 def register(
     model_dir: str | Path,
     eval_dir: str | Path,
     name: str = "compliance-nlp",
     alias: str = "champion",
     experiment: str = "compliance-nlp",
+    onnx_dir: str | Path | None = None,
 ) -> Registration:
     """Register ``model_dir`` as a new version of ``name`` and move ``alias``
     to it, only if ``<eval_dir>/decision.json`` says promote. Blocks on the
@@ -83,15 +99,21 @@ def register(
         return Registration(False, name, None, f"kept the champion: {decision.get('reason')}")
 
     meta = read_meta(model_dir)
+    onnx_report = _onnx_report(Path(onnx_dir)) if onnx_dir is not None else None
     if os.environ.get("MLFLOW_TRACKING_URI"):
         mlflow.set_tracking_uri(os.environ["MLFLOW_TRACKING_URI"])
     client = MlflowClient()
     source, run_id = _source_uri(client, model_dir, experiment)
+    if onnx_dir is not None:
+        client.log_artifacts(run_id, str(onnx_dir), artifact_path="model/onnx")
     tags = {
         "data_sha256": meta["data_sha256"],
         "base_model": meta["base_model"],
         "decision_reason": decision.get("reason", ""),
     }
+    if onnx_report is not None:
+        tags["onnx_int8_f1_drop"] = str(onnx_report.get("int8_f1_drop"))
+        tags["onnx_fp32_max_abs_logit_diff"] = str(onnx_report.get("fp32_max_abs_logit_diff"))
     metrics_path = eval_dir / "metrics.json"
     if metrics_path.is_file():
         doc = json.loads(metrics_path.read_text(encoding="utf-8"))
@@ -121,8 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", default="compliance-nlp")
     p.add_argument("--alias", default="champion")
     p.add_argument("--experiment", default="compliance-nlp")
+    p.add_argument("--onnx-dir", help="export_onnx.py output to register with the model")
     a = p.parse_args(argv)
-    result = register(a.model_dir, a.eval_dir, a.name, a.alias, a.experiment)
+    result = register(a.model_dir, a.eval_dir, a.name, a.alias, a.experiment, a.onnx_dir)
     print(result.reason)
     return 0
 

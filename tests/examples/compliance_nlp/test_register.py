@@ -75,3 +75,32 @@ def test_promote_registers_versions_and_moves_the_champion_alias(
     second = register.register(tiny_run / "model", tmp_path / "e3", "cmp")
     assert second.version == "2"
     assert str(client.get_model_version_by_alias("cmp", "champion").version) == "2"
+
+
+def test_onnx_export_is_registered_with_the_model(
+    tiny_run: Path, tmp_path: Path, mlflow_store: str
+) -> None:
+    import export_onnx
+
+    onnx_dir = tmp_path / "onnx"
+    export_onnx.export_model(tiny_run / "model", onnx_dir)
+    _decision(tmp_path / "e", promote=True)
+    result = register.register(tiny_run / "model", tmp_path / "e", "cmp-onnx", onnx_dir=onnx_dir)
+    client = MlflowClient(mlflow_store)
+    version = client.get_model_version("cmp-onnx", result.version)
+    assert float(version.tags["onnx_fp32_max_abs_logit_diff"]) < 1e-3
+    import mlflow
+
+    local = Path(
+        mlflow.artifacts.download_artifacts(
+            f"models:/cmp-onnx/{result.version}", dst_path=str(tmp_path / "dl")
+        )
+    )
+    assert (local / "onnx" / "model.int8.onnx").is_file()
+    assert (local / "config.json").is_file()
+
+    report = json.loads((onnx_dir / "export_report.json").read_text())
+    (onnx_dir / "export_report.json").write_text(json.dumps({**report, "passed": False}))
+    with pytest.raises(ValueError, match="failed its checks"):
+        register.register(tiny_run / "model", tmp_path / "e", "cmp-onnx", onnx_dir=onnx_dir)
+    assert str(client.get_model_version_by_alias("cmp-onnx", "champion").version) == "1"
