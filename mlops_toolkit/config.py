@@ -397,10 +397,8 @@ def _describe(err: Mapping[str, Any]) -> str:
     if kind == "missing":
         return f"{loc}: required key is missing"
     if kind == "extra_forbidden":
-        parent = EnvironmentConfig
-        return (
-            f"{loc}: unknown key; check the spelling against {_valid_keys_hint(err['loc'], parent)}"
-        )
+        hint = _valid_keys_hint(err["loc"], EnvironmentConfig)
+        return f"{loc}: unknown key; check the spelling against {hint}"
     if kind == "value_error":
         msg = str(err["msg"]).removeprefix("Value error, ")
         return msg if not err["loc"] else f"{loc}: {msg}"

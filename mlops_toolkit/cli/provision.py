@@ -101,10 +101,10 @@ def provision(
         raise click.UsageError("--plan-only applies nothing; drop --auto-approve/--confirm-env")
     config = load_env_config(env_name, config_file, project_dir)
     chosen_backend: Backend = backend or default_backend(config)  # type: ignore[assignment]
-    if confirm_env is not None:
-        approval_needed(
-            config.environment, destroy=destroy, auto_approve=auto_approve, confirm_env=confirm_env
-        )  # fail fast on a mismatched --confirm-env
+    # Decided before anything runs, so a mismatched --confirm-env fails fast.
+    needed = approval_needed(
+        config.environment, destroy=destroy, auto_approve=auto_approve, confirm_env=confirm_env
+    )
     environ = dict(os.environ)
     if config.target == "azure" or chosen_backend == "azurerm":
         if not config.subscription_id:
@@ -129,16 +129,7 @@ def provision(
             provisioner,
             plan_only=plan_only,
             destroy=destroy,
-            approve=lambda: _approve(
-                approval_needed(
-                    config.environment,
-                    destroy=destroy,
-                    auto_approve=auto_approve,
-                    confirm_env=confirm_env,
-                ),
-                env_name,
-                destroy,
-            ),
+            approve=lambda: _approve(needed, env_name, destroy),
         )
     if result["applied"] and not destroy and output_format == "table":
         outputs_table(load_outputs(project_dir, env_name))

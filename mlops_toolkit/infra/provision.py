@@ -201,14 +201,7 @@ class Provisioner:
         ignore = shutil.ignore_patterns(
             ".terraform", "*.tfstate", "*.tfstate.*", "*.tfplan", ".terraform.lock.hcl"
         )
-        for entry in self.module_dir.iterdir():
-            if ignore(str(self.module_dir), [entry.name]):
-                continue
-            target = self.module_copy / entry.name
-            if entry.is_dir():
-                shutil.copytree(entry, target, ignore=ignore)
-            else:
-                shutil.copy2(entry, target)
+        shutil.copytree(self.module_dir, self.module_copy, ignore=ignore, dirs_exist_ok=True)
 
 
 def public_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
