@@ -15,7 +15,8 @@ stay exact whatever the values.
 * counts live in a sparse dict (only buckets that were hit), so thousands of
   per-second histograms stay small;
 * histograms merge (``merge``, ``+``) and round-trip through a compact
-  JSON-ready dict (``to_dict`` / ``from_dict``).
+  JSON-ready dict (``to_dict`` / ``from_dict``) or packed bytes (``to_bytes`` /
+  ``from_bytes``, about 10 bytes per bucket hit, for keeping many of them).
 
 Nothing here does I/O or blocks. Not thread-safe: record from one thread (or
 one event loop) at a time.
@@ -24,6 +25,7 @@ one event loop) at a time.
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -37,6 +39,7 @@ HIGHEST_MS = 600_000.0
 RELATIVE_ERROR = 1.0 / (2 * SUB_BUCKETS)
 
 _FORMAT = "log-linear-v1"
+_HEADER = struct.Struct("<QdddI")  # count, sum, min, max, buckets
 _MAX_OCTAVE = math.frexp(HIGHEST_MS / LOWEST_MS)[1]  # octaves above LOWEST_MS, inclusive
 _MAX_INDEX = _MAX_OCTAVE * SUB_BUCKETS - 1
 
@@ -256,4 +259,27 @@ class LatencyHistogram:
         out.total = float(data["sum_ms"])
         if out.count:
             out.min, out.max = float(data["min_ms"]), float(data["max_ms"])
+        return out
+
+    def to_bytes(self) -> bytes:
+        """The histogram packed: a fixed header, then bucket indexes and counts."""
+        indexes = sorted(self._counts)
+        n = len(indexes)
+        return _HEADER.pack(self.count, self.total, self.min, self.max, n) + struct.pack(
+            f"<{n}H{n}Q", *indexes, *(self._counts[i] for i in indexes)
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LatencyHistogram:
+        """Unpack ``to_bytes``' output. Raises ``ValueError`` for bytes of another shape."""
+        try:
+            count, total, low, high, n = _HEADER.unpack_from(data)
+            values = struct.unpack_from(f"<{n}H{n}Q", data, _HEADER.size)
+        except struct.error as exc:
+            raise ValueError(f"not a packed latency histogram: {exc}") from exc
+        if len(data) != _HEADER.size + n * 10:
+            raise ValueError("not a packed latency histogram: wrong length")
+        out = cls()
+        out._counts = dict(zip(values[:n], values[n:], strict=True))
+        out.count, out.total, out.min, out.max = count, total, low, high
         return out

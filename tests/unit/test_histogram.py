@@ -86,6 +86,9 @@ def test_dict_round_trip_through_json(values_ms: list[float]) -> None:
     again = LatencyHistogram.from_dict(data)
     assert again == histogram
     assert again.summary() == histogram.summary()
+    packed = LatencyHistogram.from_bytes(histogram.to_bytes())
+    assert packed == histogram
+    assert packed.summary() == histogram.summary()
 
 
 @settings(max_examples=300, deadline=None)
@@ -114,6 +117,7 @@ def test_empty_histogram_answers_none() -> None:
     assert histogram.mean is None
     assert histogram.summary() == {"p50": None, "p90": None, "p95": None, "p99": None, "max": None}
     assert LatencyHistogram.from_dict(histogram.to_dict()) == histogram
+    assert LatencyHistogram.from_bytes(histogram.to_bytes()) == histogram
     assert not histogram
 
 
@@ -139,6 +143,8 @@ def test_bad_input_is_refused_with_a_reason() -> None:
     bad["count"] = 5
     with pytest.raises(ValueError, match="sum of its bucket counts"):
         LatencyHistogram.from_dict(bad)
+    with pytest.raises(ValueError, match="packed"):
+        LatencyHistogram.from_bytes(build([1.0]).to_bytes()[:-1])
 
 
 def test_weighted_record_equals_repeated_record() -> None:
@@ -154,3 +160,4 @@ def test_serialised_form_is_compact() -> None:
     data = histogram.to_dict()
     assert len(data["counts"]) <= 2 * 64 + 1
     assert len(json.dumps(data)) < 2_000
+    assert len(histogram.to_bytes()) <= 36 + 10 * (2 * 64 + 1)
