@@ -1,0 +1,1 @@
+"""The local target: the toolkit's operations as processes on this machine."""
