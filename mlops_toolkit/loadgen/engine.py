@@ -91,15 +91,44 @@ class LoadSpec:
         return "open" if self.rate is not None else "closed"
 
 
-def run_load(url: str, **options: object) -> LoadResult:
+def run_load(
+    url: str,
+    *,
+    rate: float | None = None,
+    concurrency: int | None = None,
+    count: int | None = None,
+    duration: float | None = None,
+    bodies: Sequence[bytes] = (b"",),
+    method: str = "POST",
+    headers: Mapping[str, str] | None = None,
+    content_type: str | None = "application/json",
+    timeout: float = 30.0,
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    tally_header: str | None = None,
+    timeseries: bool = False,
+) -> LoadResult:
     """Run one load test and return what it measured. Blocks until the run ends.
 
-    Takes ``LoadSpec``'s fields as keyword arguments and runs its own event
-    loop (so it cannot be called from inside a running loop: use ``execute``
-    there). Raises ``UsageError`` for an invalid spec; connection failures
-    are counted in the result, never raised.
+    The parameters are ``LoadSpec``'s. Runs its own event loop, so it cannot
+    be called from inside a running loop (use ``execute`` there). Raises
+    ``UsageError`` for an invalid spec; connection failures and timeouts are
+    counted in the result, never raised.
     """
-    spec = LoadSpec(url, **options)  # type: ignore[arg-type]
+    spec = LoadSpec(
+        url,
+        rate=rate,
+        concurrency=concurrency,
+        count=count,
+        duration=duration,
+        bodies=bodies,
+        method=method,
+        headers=dict(headers or {}),
+        content_type=content_type,
+        timeout=timeout,
+        max_in_flight=max_in_flight,
+        tally_header=tally_header,
+        timeseries=timeseries,
+    )
     return asyncio.run(execute(spec))
 
 

@@ -115,8 +115,8 @@ class Router:
         self._rng = random.Random()
         self._errors = _ErrorLog()
         self._mirror_tasks: set[asyncio.Task[None]] = set()
-        self.session: aiohttp.ClientSession | None = None
-        self.mirror_session: aiohttp.ClientSession | None = None
+        self._session: aiohttp.ClientSession | None = None  # opened on startup
+        self._mirror_session: aiohttp.ClientSession | None = None
         self.app = web.Application(client_max_size=2**40)  # the router enforces its own limit
         self.app.router.add_post("/score", self.score)
         self.app.router.add_put("/_mlops/config", self.put_config)
@@ -130,15 +130,16 @@ class Router:
     # ------------------------------------------------------------------ lifecycle
 
     async def _open_sessions(self, app: web.Application) -> None:
-        # Deployments (gunicorn) keep idle connections for 2 s by default; dropping ours
-        # after 1 s means the router never sends on a connection the server is closing.
+        # gunicorn keeps idle connections 2 s by default (its sync workers close each one);
+        # dropping ours after 1 s means the router never sends on a connection the server
+        # is closing at that moment.
         def connector(limit: int) -> aiohttp.TCPConnector:
             return aiohttp.TCPConnector(limit=limit, limit_per_host=limit, keepalive_timeout=1.0)
 
-        self.session = aiohttp.ClientSession(
+        self._session = aiohttp.ClientSession(
             connector=connector(512), auto_decompress=False, skip_auto_headers=("User-Agent",)
         )
-        self.mirror_session = aiohttp.ClientSession(
+        self._mirror_session = aiohttp.ClientSession(
             connector=connector(self.table.config.max_mirror_in_flight), auto_decompress=False
         )
 
@@ -148,9 +149,19 @@ class Router:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        for session in (self.session, self.mirror_session):
+        for session in (self._session, self._mirror_session):
             if session is not None:
                 await session.close()
+
+    def _live(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("the router's client sessions open when the application starts")
+        return self._session
+
+    def _mirror_pool(self) -> aiohttp.ClientSession:
+        if self._mirror_session is None:
+            raise RuntimeError("the router's client sessions open when the application starts")
+        return self._mirror_session
 
     # ------------------------------------------------------------------ scoring
 
@@ -158,9 +169,30 @@ class Router:
         self.metrics.record_unrouted(status, time.time())
         return _message(status, message)
 
+    def _route(self, table: RoutingTable, request: web.Request) -> tuple[str, bool] | web.Response:
+        """``(deployment, weight_routed)`` for a request, or the 404 answer when none fits."""
+        config = table.config
+        wanted = request.headers.get(DEPLOYMENT_HEADER)
+        if wanted:
+            if wanted in table.score_urls:
+                return wanted, False
+            return self._answer_unrouted(
+                404,
+                f"deployment {wanted!r} not found in endpoint {config.endpoint!r} "
+                f"(deployments: {', '.join(table.score_urls) or 'none'})",
+            )
+        name = choose(table.cumulative, self._rng.random())
+        if name is None:
+            return self._answer_unrouted(
+                404,
+                f"endpoint {config.endpoint!r} has no deployment with traffic; set traffic "
+                f"or pick a deployment with the '{DEPLOYMENT_HEADER}' header",
+            )
+        return name, True
+
     async def score(self, request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
-        table = self.table
+        table = self.table  # this request's routing table, whatever happens meanwhile
         config = table.config
         if not _matches(_bearer(request), self._keys):
             return self._answer_unrouted(
@@ -171,38 +203,29 @@ class Router:
             response = self._answer_unrouted(
                 413, f"request body larger than {config.max_body_bytes} bytes"
             )
-            response.force_close()
+            response.force_close()  # the rest of the body is never read
             return response
-        wanted = request.headers.get(DEPLOYMENT_HEADER)
-        if wanted:
-            name: str | None = wanted
-            if wanted not in table.score_urls:
-                return self._answer_unrouted(
-                    404,
-                    f"deployment {wanted!r} not found in endpoint {config.endpoint!r} "
-                    f"(deployments: {', '.join(table.score_urls) or 'none'})",
-                )
-        else:
-            name = choose(table.cumulative, self._rng.random())
-            if name is None:
-                return self._answer_unrouted(
-                    404,
-                    f"endpoint {config.endpoint!r} has no deployment with traffic; set traffic "
-                    f"or pick a deployment with the '{DEPLOYMENT_HEADER}' header",
-                )
-            if table.mirror is not None and self._rng.random() * 100 < table.mirror[1]:
-                self._start_mirror(table, table.mirror[0], body, request)
-        assert name is not None
+        route = self._route(table, request)
+        if isinstance(route, web.Response):
+            return route
+        name, weight_routed = route
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED}
+        if (
+            weight_routed
+            and table.mirror is not None
+            and self._rng.random() * 100 < table.mirror[1]
+        ):
+            self._start_mirror(table, table.mirror[0], body, headers)
         url = table.score_urls[name]
         if request.query_string:
             url = f"{url}?{request.query_string}"
         status, payload, content_type = await self._forward(
-            name, url, body, request, table.timeout, self.session
+            self._live(), name, url, body, headers, table.timeout
         )
-        headers = {DEPLOYMENT_HEADER: name}
+        answer_headers = {DEPLOYMENT_HEADER: name}
         if content_type:
-            headers["Content-Type"] = content_type
-        response = web.Response(status=status, body=payload, headers=headers)
+            answer_headers["Content-Type"] = content_type
+        response = web.Response(status=status, body=payload, headers=answer_headers)
         try:
             await response.prepare(request)
             await response.write_eof()
@@ -226,26 +249,19 @@ class Router:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    @staticmethod
-    def _forward_headers(request: web.Request) -> dict[str, str]:
-        return {k: v for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED}
-
     async def _forward(
         self,
+        session: aiohttp.ClientSession,
         name: str,
         url: str,
         body: bytes,
-        request: web.Request,
+        headers: Mapping[str, str],
         timeout: aiohttp.ClientTimeout,
-        session: aiohttp.ClientSession | None,
     ) -> tuple[int, bytes, str | None]:
         """Send the request to one deployment: ``(status, body, content type)``.
         Never raises for upstream failures: they become 503/504/502 answers."""
-        assert session is not None
         try:
-            async with session.post(
-                url, data=body, headers=self._forward_headers(request), timeout=timeout
-            ) as upstream:
+            async with session.post(url, data=body, headers=headers, timeout=timeout) as upstream:
                 payload = await upstream.read()
                 return upstream.status, payload, upstream.headers.get("Content-Type")
         except asyncio.TimeoutError:
@@ -268,22 +284,30 @@ class Router:
     # ------------------------------------------------------------------ mirroring
 
     def _start_mirror(
-        self, table: RoutingTable, name: str, body: bytes, request: web.Request
+        self, table: RoutingTable, name: str, body: bytes, headers: Mapping[str, str]
     ) -> None:
+        """Copy a live request to the mirror target in the background, or count the copy
+        as dropped when ``max_mirror_in_flight`` copies are already in flight."""
         if len(self._mirror_tasks) >= table.config.max_mirror_in_flight:
             self.metrics.record_mirror_dropped(name, time.time())
             return
         task = asyncio.ensure_future(
-            self._mirror(name, table.score_urls[name], body, request, table.timeout)
+            self._mirror(name, table.score_urls[name], body, headers, table.timeout)
         )
         self._mirror_tasks.add(task)
         task.add_done_callback(self._mirror_tasks.discard)
 
     async def _mirror(
-        self, name: str, url: str, body: bytes, request: web.Request, timeout: aiohttp.ClientTimeout
+        self,
+        name: str,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        timeout: aiohttp.ClientTimeout,
     ) -> None:
         started = time.perf_counter()
-        status, _, _ = await self._forward(name, url, body, request, timeout, self.mirror_session)
+        session = self._mirror_pool()
+        status, _, _ = await self._forward(session, name, url, body, headers, timeout)
         latency_ms = (time.perf_counter() - started) * 1000.0
         self.metrics.record(name, status, latency_ms, time.time(), mirrored=True)
 
@@ -300,6 +324,7 @@ class Router:
         try:
             new = apply_update(current, update)
         except ConfigError as exc:
+            log.warning("config update refused: %s", "; ".join(exc.problems) or exc.message)
             return web.json_response({"message": exc.message, "problems": exc.problems}, status=400)
         self.table = RoutingTable.build(new)  # in force for every request routed from now on
         log.info(
@@ -350,5 +375,7 @@ class Router:
             },
         }
         text = self.metrics.prometheus(config.endpoint, gauges)
-        return web.Response(text=text, content_type="text/plain", charset="utf-8",
-                            headers={"X-Content-Type-Options": "nosniff"})  # fmt: skip
+        return web.Response(
+            body=text.encode("utf-8"),
+            headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+        )
