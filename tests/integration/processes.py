@@ -94,12 +94,20 @@ class Processes:
         return Started(proc=proc, url=info["url"], port=int(info["port"]), log=log)
 
     def stub(
-        self, name: str, *, delay_ms: float = 0.0, status: int = 200, serial: bool = False
+        self,
+        name: str,
+        *,
+        delay_ms: float = 0.0,
+        status: int = 200,
+        serial: bool = False,
+        reset: bool = False,
     ) -> Started:
         argv = [sys.executable, str(STUB), "--name", name, "--delay-ms", str(delay_ms)]
         argv += ["--status", str(status)]
-        if serial:
+        if serial or reset:
             argv.append("--serial")
+        if reset:
+            argv.append("--reset")
         return self.start_ready(argv, f"stub-{name}")
 
     def close(self) -> None:

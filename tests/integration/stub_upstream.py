@@ -15,7 +15,8 @@ By default it is an aiohttp server (concurrent, keep-alive). ``--serial``
 runs the standard library's single-threaded ``HTTPServer`` instead: one
 request at a time, each connection closed after its answer, so requests
 queue behind each other (the deliberately slow server of the
-coordinated-omission test).
+coordinated-omission test); with ``--reset`` it reads each request and then
+resets the connection instead of answering.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -102,6 +104,13 @@ def run_serial(args: argparse.Namespace) -> None:
             body = self.rfile.read(length)
             state["received"] += 1
             state["bytes"] += len(body)
+            if args.reset:  # close with a TCP reset instead of answering
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.close_connection = True
+                self.connection.close()
+                return
             time.sleep(args.delay_ms / 1000.0)
             self._answer(
                 args.status, {"deployment": args.name, "seq": state["received"], "bytes": length}
@@ -127,6 +136,7 @@ def main() -> None:
     parser.add_argument("--delay-ms", type=float, default=0.0)
     parser.add_argument("--status", type=int, default=200)
     parser.add_argument("--serial", action="store_true")
+    parser.add_argument("--reset", action="store_true", help="(serial) reset every connection")
     args = parser.parse_args()
     (run_serial if args.serial else run_aiohttp)(args)
 

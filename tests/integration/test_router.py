@@ -196,6 +196,18 @@ def test_killed_deployment_answers_503_at_once_and_the_rest_is_served(
     assert result.max_ms is not None and result.max_ms < 1000  # nobody waited on the dead one
 
 
+def test_deployment_that_resets_the_connection_gets_503_at_once(processes: Processes) -> None:
+    blue, broken = processes.stub("blue"), processes.stub("broken", reset=True)
+    router = start_router(processes, {"blue": blue, "broken": broken}, traffic={"blue": 100})
+    for _ in range(3):
+        answer = router.score(BODY, **{"azureml-model-deployment": "broken"})
+        assert answer.status == 503, answer.body
+        assert "closed the connection" in answer.json()["message"]
+        assert answer.seconds < 0.5
+    assert stub_received(broken) == 3  # never retried
+    assert router.score(BODY).status == 200
+
+
 def test_slow_deployment_gets_504_within_the_timeout(processes: Processes) -> None:
     blue, slow = processes.stub("blue"), processes.stub("slow", delay_ms=10_000)
     router = start_router(
