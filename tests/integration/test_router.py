@@ -406,7 +406,9 @@ def test_invalid_updates_are_refused_and_change_nothing(processes: Processes) ->
 def test_metrics_query_validation(processes: Processes) -> None:
     blue = processes.stub("blue")
     router = start_router(processes, {"blue": blue}, traffic={"blue": 100})
-    for query in ("start=x", "interval=0", "start=100&end=50", "start=0&end=1e9&interval=1"):
+    bad = ("start=x", "interval=0", "interval=1.5", "start=100&end=50", "end=inf",
+           "start=0&end=1e9&interval=1")  # fmt: skip
+    for query in bad:
         answer = call(router.url, "GET", f"/_mlops/metrics?{query}", headers=auth(ADMIN))
         assert answer.status == 400, query
         assert answer.json()["message"]

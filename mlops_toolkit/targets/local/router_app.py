@@ -23,6 +23,7 @@ from aiohttp import web
 
 from mlops_toolkit.errors import ConfigError
 from mlops_toolkit.targets.local.router_config import (
+    MAX_MIRROR_IN_FLIGHT,
     RouterConfig,
     apply_update,
     choose,
@@ -139,8 +140,10 @@ class Router:
         self._session = aiohttp.ClientSession(
             connector=connector(512), auto_decompress=False, skip_auto_headers=("User-Agent",)
         )
+        # Mirrored copies are bounded by max_mirror_in_flight (which an update may raise),
+        # not by this pool.
         self._mirror_session = aiohttp.ClientSession(
-            connector=connector(self.table.config.max_mirror_in_flight), auto_decompress=False
+            connector=connector(MAX_MIRROR_IN_FLIGHT), auto_decompress=False
         )
 
     async def _close_sessions(self, app: web.Application) -> None:

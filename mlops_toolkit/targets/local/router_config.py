@@ -49,6 +49,7 @@ MAX_REQUEST_TIMEOUT_S = 600.0
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 MAX_BODY_BYTES_LIMIT = 1024 * 1024 * 1024
 DEFAULT_MAX_MIRROR_IN_FLIGHT = 32
+MAX_MIRROR_IN_FLIGHT = 10_000
 MAX_MIRROR_PERCENT = 50
 MIN_SECRET_LENGTH = 16
 
@@ -271,9 +272,10 @@ def _build(data: Mapping[str, Any], source: str | None) -> RouterConfig:
         )
         max_body = DEFAULT_MAX_BODY_BYTES
     max_mirror = data.get("max_mirror_in_flight", DEFAULT_MAX_MIRROR_IN_FLIGHT)
-    if not _is_int(max_mirror) or not 1 <= max_mirror <= 10_000:
+    if not _is_int(max_mirror) or not 1 <= max_mirror <= MAX_MIRROR_IN_FLIGHT:
         problems.append(
-            f"max_mirror_in_flight: must be a whole number 1..10000, got {max_mirror!r}"
+            f"max_mirror_in_flight: must be a whole number 1..{MAX_MIRROR_IN_FLIGHT}, "
+            f"got {max_mirror!r}"
         )
         max_mirror = DEFAULT_MAX_MIRROR_IN_FLIGHT
     if problems:

@@ -181,6 +181,8 @@ class MetricsStore:
         with zero counts and null latencies when empty. Raises ``ValueError``
         for a bad window (end before start, interval < 1, too many intervals).
         """
+        if not (math.isfinite(start) and math.isfinite(end)):
+            raise ValueError("start and end must be finite unix times")
         first = math.floor(start)
         last = math.ceil(end)
         if interval < 1:

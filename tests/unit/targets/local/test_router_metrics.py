@@ -95,6 +95,8 @@ def test_two_hours_are_kept_by_default() -> None:
         (T, T + 10, 0, "interval"),
         (T + 10, T, 1, "must be after start"),
         (T, T + 100_000, 1, "at most 10000"),
+        (T, float("inf"), 1, "finite"),
+        (float("nan"), T, 1, "finite"),
     ],
 )
 def test_bad_windows(start: float, end: float, interval: int, message: str) -> None:
