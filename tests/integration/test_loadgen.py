@@ -40,9 +40,10 @@ def test_open_loop_sends_on_schedule_and_counts_everything(processes: Processes)
     assert result.errors == {}
     assert result.ok == 300 and result.failed == 0
     assert result.latency.count == 300
-    # On schedule: 300 requests at 200/s take 1.5 s (a loaded 2-core machine adds some).
-    assert 1.4 <= result.duration_s < 2.5
-    assert 120 <= result.achieved_rate <= 215
+    # On schedule: the last request is due at 1.495 s, so the run cannot be shorter; a
+    # loaded 2-core machine may make it longer.
+    assert 1.49 <= result.duration_s < 4.0
+    assert result.achieved_rate <= 201
     assert stub_stats(stub.url) == {"received": 300, "bytes": 150 * 17 + 150 * 18}
     assert sum(s.sent for s in result.timeseries) == 300
     assert [s.second for s in result.timeseries] == [0, 1]
@@ -81,7 +82,7 @@ def test_open_loop_latency_shows_the_queue_where_closed_loop_hides_it(
     first, last = open_loop.timeseries[0].p99_ms, open_loop.timeseries[-1].p99_ms
     assert first is not None and last is not None and last > 1.5 * first
     flat = [s.p99_ms for s in closed_loop.timeseries if s.p99_ms is not None]
-    assert max(flat) < 200
+    assert max(flat) < open_loop.p99_ms / 3
 
 
 def test_in_flight_cap_refuses_sends_without_slowing_the_schedule(processes: Processes) -> None:
