@@ -17,6 +17,7 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -28,12 +29,13 @@ from mlops_toolkit.targets.local.router_config import (
     apply_update,
     choose,
 )
-from mlops_toolkit.targets.local.router_metrics import MetricsStore
+from mlops_toolkit.targets.local.router_metrics import UNROUTED, MetricsStore
 
 DEPLOYMENT_HEADER = "azureml-model-deployment"
 SHUTDOWN_GRACE_S = 10.0
 MIRROR_GRACE_S = 1.0
 ERROR_LOG_EVERY_S = 5.0
+METRICS_SLICE_S = 60
 # Headers that describe one hop, or that the router sets itself, never forwarded.
 _NOT_FORWARDED = frozenset(
     {
@@ -360,10 +362,28 @@ class Router:
             )
         config = self.table.config
         try:
-            data = self.metrics.query(start, end, interval, config.deployments)
+            window = self.metrics.window(start, end, interval)
         except ValueError as exc:
             return _message(400, str(exc))
-        return web.json_response({"endpoint": config.endpoint, "interval_s": interval, **data})
+        # Long windows are read in slices of about a minute of data, giving the event
+        # loop back in between, so a big query never stalls live traffic for long.
+        step = max(1, METRICS_SLICE_S // interval)
+        deployments: dict[str, list[dict[str, Any]]] = {}
+        for name in [*self.metrics.names(window, config.deployments), UNROUTED]:
+            rows: list[dict[str, Any]] = []
+            for first in range(0, window.count, step):
+                rows += self.metrics.rows(name, window, first, first + step)
+                await asyncio.sleep(0)
+            deployments[name] = rows
+        unrouted = deployments.pop(UNROUTED)
+        return web.json_response(
+            {
+                "endpoint": config.endpoint,
+                "interval_s": interval,
+                "deployments": deployments,
+                "unrouted": unrouted,
+            }
+        )
 
     async def prometheus(self, request: web.Request) -> web.Response:
         if not _matches(_bearer(request), self._readers):

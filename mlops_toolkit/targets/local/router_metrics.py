@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from mlops_toolkit.histogram import LatencyHistogram
@@ -42,6 +43,15 @@ PROMETHEUS_BUCKETS_S = (
     0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 30.0, 60.0,
 )  # fmt: skip
 UNROUTED = ""
+
+
+@dataclass(frozen=True)
+class Window:
+    """``count`` intervals of ``interval`` seconds from unix second ``first``."""
+
+    first: int
+    count: int
+    interval: int
 
 
 def status_class(status: int) -> int:
@@ -169,18 +179,10 @@ class MetricsStore:
 
     # ------------------------------------------------------------------ reading
 
-    def query(
-        self, start: float, end: float, interval: int, deployments: Iterable[str] = ()
-    ) -> dict[str, Any]:
-        """Intervals ``[start + k*interval, start + (k+1)*interval)`` up to ``end``.
-
-        Returns ``{"deployments": {name: [interval, ...]}, "unrouted": [...]}``
-        for ``deployments`` and every deployment with data in the window.
-        Each interval: ``{"start", "requests": {"2xx": n, ...}, "mirrored",
-        "mirror_dropped", "latency_ms": {"p50", "p90", "p95", "p99", "max"}}``,
-        with zero counts and null latencies when empty. Raises ``ValueError``
-        for a bad window (end before start, interval < 1, too many intervals).
-        """
+    def window(self, start: float, end: float, interval: int) -> Window:
+        """Validate a query window: intervals ``[start + k*interval, start + (k+1)*interval)``
+        (``start`` floored, ``end`` rounded up to whole seconds). Raises ``ValueError``
+        for non-finite times, end not after start, interval < 1, too many intervals."""
         if not (math.isfinite(start) and math.isfinite(end)):
             raise ValueError("start and end must be finite unix times")
         first = math.floor(start)
@@ -194,22 +196,45 @@ class MetricsStore:
             raise ValueError(
                 f"{count} intervals asked for; at most {MAX_INTERVALS} (use a longer interval)"
             )
-        names = list(dict.fromkeys(deployments))
-        for name, series in self._seconds.items():
-            if name != UNROUTED and name not in names and any(first <= s < last for s in series):
-                names.append(name)
-        out = {name: self._intervals(name, first, count, interval) for name in names}
-        unrouted = [
-            {"start": row["start"], "requests": row["requests"]}
-            for row in self._intervals(UNROUTED, first, count, interval)
-        ]
-        return {"deployments": out, "unrouted": unrouted}
+        return Window(first=first, count=count, interval=interval)
 
-    def _intervals(self, name: str, first: int, count: int, interval: int) -> list[dict[str, Any]]:
+    def names(self, window: Window, deployments: Iterable[str] = ()) -> list[str]:
+        """``deployments``, then every other deployment with data in ``window``."""
+        names = list(dict.fromkeys(deployments))
+        last = window.first + window.count * window.interval
+        for name, series in self._seconds.items():
+            if name == UNROUTED or name in names:
+                continue
+            if any(window.first <= second < last for second in series):
+                names.append(name)
+        return names
+
+    def query(
+        self, start: float, end: float, interval: int, deployments: Iterable[str] = ()
+    ) -> dict[str, Any]:
+        """All intervals of a window, for ``deployments`` and every deployment with data.
+
+        Returns ``{"deployments": {name: [interval, ...]}, "unrouted": [...]}``.
+        Each interval: ``{"start", "requests": {"2xx": n, ...}, "mirrored",
+        "mirror_dropped", "latency_ms": {"p50", "p90", "p95", "p99", "max"}}``,
+        with zero counts and null latencies when empty. Raises ``ValueError``
+        for a bad window (see ``window``). For long windows inside an event
+        loop, call ``rows`` in slices instead (as the router does).
+        """
+        window = self.window(start, end, interval)
+        out = {name: self.rows(name, window) for name in self.names(window, deployments)}
+        return {"deployments": out, "unrouted": self.rows(UNROUTED, window)}
+
+    def rows(
+        self, name: str, window: Window, first: int = 0, stop: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Intervals ``first..stop`` (indexes into ``window``) of one deployment, or of the
+        unrouted answers when ``name`` is ``UNROUTED`` (counts only)."""
         series = self._seconds.get(name, {})
+        interval = window.interval
         rows = []
-        for k in range(count):
-            lo = first + k * interval
+        for k in range(first, window.count if stop is None else min(stop, window.count)):
+            lo = window.first + k * interval
             counts = [0, 0, 0, 0]
             mirrored = dropped = 0
             histogram = LatencyHistogram()
@@ -230,10 +255,14 @@ class MetricsStore:
                     latency = bucket.latency()
                     if latency is not None:
                         histogram.merge(latency)
+            requests = dict(zip(STATUS_CLASSES, counts, strict=True))
+            if name == UNROUTED:
+                rows.append({"start": lo, "requests": requests})
+                continue
             rows.append(
                 {
                     "start": lo,
-                    "requests": dict(zip(STATUS_CLASSES, counts, strict=True)),
+                    "requests": requests,
                     "mirrored": mirrored,
                     "mirror_dropped": dropped,
                     "latency_ms": {
