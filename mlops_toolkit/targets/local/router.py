@@ -11,7 +11,9 @@ Routes and answers (error bodies are JSON ``{"message": ...}``)::
 
     POST /score              Authorization: Bearer <endpoint key>
         200.. the deployment's own status, body and content type, with the response
-              header ``azureml-model-deployment: <chosen deployment>``
+              header ``azureml-model-deployment: <chosen deployment>`` (Azure turns a
+              model's non-200 answer into 424; locally the model's status passes
+              through, so a client sees what the scoring script said)
         401   no or wrong key (keys compared in constant time)
         404   ``azureml-model-deployment`` names no deployment, or no deployment has
               traffic and no header picks one (Azure answers 404 here too: the
@@ -34,7 +36,28 @@ Routes and answers (error bodies are JSON ``{"message": ...}``)::
     GET  /_mlops/health      no auth: {"status": "ok", "endpoint": NAME}
     GET  /_mlops/metrics?start=UNIX&end=UNIX&interval=SECONDS   key or admin token
                              (defaults: the last 5 minutes in 60 s intervals)
-    GET  /metrics            key or admin token: Prometheus text
+    GET  /metrics            key or admin token: Prometheus text (format 0.0.4):
+                             mlops_router_requests_total{deployment,status_class},
+                             mlops_router_mirrored_requests_total, ..._mirror_dropped_total,
+                             ..._unrouted_requests_total{status_class},
+                             mlops_router_request_duration_seconds (histogram),
+                             mlops_router_traffic_percent, ..._mirror_traffic_percent
+
+The metrics JSON (every interval of the window, empty ones with zero counts and
+null latencies; latency in ms from receiving the request to having sent the
+answer; a deployment's requests include its mirrored copies, ``mirrored`` says
+how many; seconds are kept for 2 hours)::
+
+    {"endpoint": "compliance", "interval_s": 60,
+     "deployments": {"blue": [{"start": 1767225600,
+                               "requests": {"2xx": 118, "3xx": 0, "4xx": 1, "5xx": 0},
+                               "mirrored": 0, "mirror_dropped": 0,
+                               "latency_ms": {"p50": 9.1, "p90": 12.4, "p95": 13.0,
+                                              "p99": 20.2, "max": 31.5}}, ...]},
+     "unrouted": [{"start": 1767225600, "requests": {"2xx": 0, "3xx": 0, "4xx": 2,
+                                                     "5xx": 0}}, ...]}
+
+``unrouted`` counts answers given without reaching a deployment (401, 404, 413).
 
 Routing: the ``azureml-model-deployment`` header picks its deployment whatever
 the weights (as on Azure); otherwise a weighted random draw over ``traffic``.
