@@ -23,9 +23,9 @@ One run:
 
 The server runs ONNX Runtime with one intra-op thread by default
 (``--threads``): the load generator and the router need CPU too, and on two
-cores two intra-op threads (which spin while they wait for work) starve them;
-on this project's 2-core machine the direct max throughput fell from about
-160/s to about 50/s with two threads.
+cores two intra-op threads (which spin while they wait for work) starve them.
+Back to back on a busy 2-core machine, the direct max throughput was 50/s with
+two threads and 100/s with one.
 
 It prints a table and the ratios (added p50/p99 in ms, routed/direct
 throughput), using the median over rounds. Request bodies are single
