@@ -183,7 +183,10 @@ class _Run:
         connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit)
         timeout = aiohttp.ClientTimeout(total=spec.timeout)
         async with aiohttp.ClientSession(
-            connector=connector, timeout=timeout, auto_decompress=False
+            connector=connector,
+            timeout=timeout,
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
         ) as session:
             loop = asyncio.get_running_loop()
             self.t0 = loop.time() + 0.01  # a beat for the first send to be on time

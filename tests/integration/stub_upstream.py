@@ -7,8 +7,9 @@ Binds 127.0.0.1 on a free port and writes ``{"pid", "port", "url"}`` to the
 ready file (atomically). Routes:
 
 * ``POST /score``: waits ``--delay-ms``, then answers ``--status`` with
-  ``{"deployment": NAME, "seq": N, "bytes": LEN}`` (N counts requests received,
-  from 1);
+  ``{"deployment": NAME, "seq": N, "bytes": LEN, "seen": {"cookie": ..., "auth": ...}}``
+  (N counts requests received, from 1; ``seen`` tells whether the request
+  carried a Cookie and an Authorization header) and sets a cookie;
 * ``GET /_stub/stats``: ``{"received": N, "bytes": TOTAL}``.
 
 By default it is an aiohttp server (concurrent, keep-alive). ``--serial``
@@ -55,9 +56,13 @@ def run_aiohttp(args: argparse.Namespace) -> None:
         seq = state["received"]
         if args.delay_ms:
             await asyncio.sleep(args.delay_ms / 1000.0)
-        return web.json_response(
-            {"deployment": args.name, "seq": seq, "bytes": len(body)}, status=args.status
+        seen = {"cookie": request.headers.get("Cookie"), "auth": "Authorization" in request.headers}
+        response = web.json_response(
+            {"deployment": args.name, "seq": seq, "bytes": len(body), "seen": seen},
+            status=args.status,
         )
+        response.set_cookie("stub", args.name)
+        return response
 
     async def stats(request: web.Request) -> web.Response:
         return web.json_response(state)

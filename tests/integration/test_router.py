@@ -105,7 +105,8 @@ def test_deployment_header_and_no_traffic(processes: Processes) -> None:
 
     default = router.score(BODY)
     assert default.headers["azureml-model-deployment"] == "blue"
-    assert default.json() == {"deployment": "blue", "seq": 1, "bytes": len(BODY)}
+    assert default.json()["deployment"] == "blue" and default.json()["seq"] == 1
+    assert default.json()["bytes"] == len(BODY)
 
     unknown = router.score(BODY, **{"azureml-model-deployment": "purple"})
     assert unknown.status == 404
@@ -118,6 +119,19 @@ def test_deployment_header_and_no_traffic(processes: Processes) -> None:
     assert "azureml-model-deployment" in none.json()["message"]
     # The header still reaches a deployment without traffic, as on Azure.
     assert router.score(BODY, **{"azureml-model-deployment": "blue"}).status == 200
+
+
+def test_keys_and_cookies_never_reach_a_deployment(processes: Processes) -> None:
+    blue = processes.stub("blue")
+    router = start_router(processes, {"blue": blue}, traffic={"blue": 100})
+    first = router.score(BODY)
+    second = router.score(BODY, Cookie="client=1")
+    assert first.json()["seen"] == {"cookie": None, "auth": False}
+    # The deployment's cookie is neither kept by the router nor passed to the client; a
+    # client's own cookie passes through like any end-to-end header.
+    assert "set-cookie" not in first.headers
+    assert second.json()["seen"] == {"cookie": "client=1", "auth": False}
+    assert router.score(BODY).json()["seen"]["cookie"] is None
 
 
 def test_keys_are_required_and_checked(processes: Processes) -> None:

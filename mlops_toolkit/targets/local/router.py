@@ -10,7 +10,7 @@ shutdown (SIGTERM/SIGINT), 2 for an invalid config, 1 when it cannot start.
 Routes and answers (error bodies are JSON ``{"message": ...}``)::
 
     POST /score              Authorization: Bearer <endpoint key>
-        200.. the deployment's own status, body and content type, with the response
+        200.. the deployment's own status, body, content type and encoding, with the response
               header ``azureml-model-deployment: <chosen deployment>`` (Azure turns a
               model's non-200 answer into 424; locally the model's status passes
               through, so a client sees what the scoring script said)
@@ -69,7 +69,8 @@ deployment in the background, on its own connection pool; its answer is
 discarded and recorded in that deployment's metrics as mirrored. At most
 ``max_mirror_in_flight`` copies are in flight; beyond that a copy is dropped
 and counted, so the shadow never slows or fails live traffic. The client's
-``Authorization`` header is never forwarded to a deployment.
+``Authorization`` header is never forwarded to a deployment, and the router
+keeps no cookies (a deployment's ``Set-Cookie`` is not passed on).
 
 Why aiohttp: one well-kept asyncio HTTP package gives both halves of a proxy
 (a server, and a client with a pooled keep-alive connection per deployment),

@@ -45,6 +45,9 @@ _NOT_FORWARDED = frozenset(
     }
 )  # fmt: skip
 
+# The deployment's answer headers that reach the client (besides the router's own).
+_ANSWER_HEADERS = ("Content-Type", "Content-Encoding")
+
 log = logging.getLogger("mlops_toolkit.router")
 
 
@@ -139,14 +142,21 @@ class Router:
         def connector(limit: int) -> aiohttp.TCPConnector:
             return aiohttp.TCPConnector(limit=limit, limit_per_host=limit, keepalive_timeout=1.0)
 
-        self._session = aiohttp.ClientSession(
-            connector=connector(512), auto_decompress=False, skip_auto_headers=("User-Agent",)
-        )
+        def session(limit: int) -> aiohttp.ClientSession:
+            # No cookie jar: cookies of one client must never travel with another's
+            # request. Bodies pass through as sent: no decompression, and no
+            # Accept-Encoding the client did not ask for.
+            return aiohttp.ClientSession(
+                connector=connector(limit),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False,
+                skip_auto_headers=("User-Agent", "Accept-Encoding"),
+            )
+
+        self._session = session(512)
         # Mirrored copies are bounded by max_mirror_in_flight (which an update may raise),
         # not by this pool.
-        self._mirror_session = aiohttp.ClientSession(
-            connector=connector(MAX_MIRROR_IN_FLIGHT), auto_decompress=False
-        )
+        self._mirror_session = session(MAX_MIRROR_IN_FLIGHT)
 
     async def _close_sessions(self, app: web.Application) -> None:
         if self._mirror_tasks:
@@ -224,13 +234,11 @@ class Router:
         url = table.score_urls[name]
         if request.query_string:
             url = f"{url}?{request.query_string}"
-        status, payload, content_type = await self._forward(
+        status, payload, upstream_headers = await self._forward(
             self._live(), name, url, body, headers, table.timeout
         )
-        answer_headers = {DEPLOYMENT_HEADER: name}
-        if content_type:
-            answer_headers["Content-Type"] = content_type
-        response = web.Response(status=status, body=payload, headers=answer_headers)
+        upstream_headers[DEPLOYMENT_HEADER] = name
+        response = web.Response(status=status, body=payload, headers=upstream_headers)
         try:
             await response.prepare(request)
             await response.write_eof()
@@ -262,13 +270,15 @@ class Router:
         body: bytes,
         headers: Mapping[str, str],
         timeout: aiohttp.ClientTimeout,
-    ) -> tuple[int, bytes, str | None]:
-        """Send the request to one deployment: ``(status, body, content type)``.
-        Never raises for upstream failures: they become 503/504/502 answers."""
+    ) -> tuple[int, bytes, dict[str, str]]:
+        """Send the request to one deployment: ``(status, body, headers to answer with)``
+        (the deployment's ``Content-Type`` and ``Content-Encoding``). Never raises for
+        upstream failures: they become 503/504/502 answers."""
         try:
             async with session.post(url, data=body, headers=headers, timeout=timeout) as upstream:
                 payload = await upstream.read()
-                return upstream.status, payload, upstream.headers.get("Content-Type")
+                kept = {k: upstream.headers[k] for k in _ANSWER_HEADERS if k in upstream.headers}
+                return upstream.status, payload, kept
         except asyncio.TimeoutError:
             self._errors(name, "timeout", f"no answer within {timeout.total:g}s")
             return self._error(504, f"deployment {name!r} did not answer within {timeout.total:g}s")
@@ -283,8 +293,9 @@ class Router:
             return self._error(502, f"deployment {name!r} sent an invalid answer")
 
     @staticmethod
-    def _error(status: int, message: str) -> tuple[int, bytes, str]:
-        return status, json.dumps({"message": message}).encode(), "application/json"
+    def _error(status: int, message: str) -> tuple[int, bytes, dict[str, str]]:
+        body = json.dumps({"message": message}).encode()
+        return status, body, {"Content-Type": "application/json"}
 
     # ------------------------------------------------------------------ mirroring
 
