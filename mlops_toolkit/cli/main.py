@@ -7,11 +7,51 @@ transformers) are never imported here: subcommands import what they need.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import click
 
 from mlops_toolkit.errors import ToolkitError
+
+#: Library parameter names and the flags that set them. Library errors name
+#: parameters (``confirm_env='prod'``); the CLI shows flags (``--confirm-env prod``).
+PARAMETER_FLAGS = {
+    "confirm_env": "--confirm-env",
+    "auto_approve": "--auto-approve",
+    "module_dir": "--module-dir",
+    "plan_only": "--plan-only",
+    "backend": "--backend",
+    "config_file": "--config",
+    "environment": "--env",
+    "project_dir": "--project-dir",
+    "target": "--target",
+}
+_PARAMETER = re.compile(
+    r"\b(" + "|".join(PARAMETER_FLAGS) + r")(?:=('[^']*'|\"[^\"]*\"|[^\s,;)]+))?"
+)
+
+
+def flagify(text: str) -> str:
+    """Rewrite library parameter names in a message as the CLI's flags. Pure.
+
+    ``confirm_env='prod'`` becomes ``--confirm-env prod``; ``auto_approve=True``
+    becomes ``--auto-approve``; a bare ``module_dir`` becomes ``--module-dir``.
+    Only names written with an ``=`` value or containing ``_`` are rewritten,
+    so plain words in a message are left alone.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        name, value = match.group(1), match.group(2)
+        if value is None and "_" not in name:
+            return match.group(0)
+        flag = PARAMETER_FLAGS[name]
+        if value is None or value == "True":
+            return flag
+        return f"{flag} {value.strip(chr(39) + chr(34))}"
+
+    return _PARAMETER.sub(replace, text)
+
 
 EPILOG = """\b
 Examples:
@@ -34,9 +74,9 @@ class ToolkitGroup(click.Group):
         except ToolkitError as exc:
             if ctx.meta.get("mlops.debug"):
                 raise
-            click.echo(f"Error: {exc.message}", err=True)
+            click.echo(f"Error: {flagify(exc.message)}", err=True)
             if exc.hint:
-                click.echo(exc.hint, err=True)
+                click.echo(flagify(exc.hint), err=True)
             ctx.exit(exc.exit_code)
 
 
