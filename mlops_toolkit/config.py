@@ -218,6 +218,22 @@ class WorkloadSettings(_Model):
     )
     model_name: str = "compliance-nlp"
     champion_alias: str = "champion"
+    champion_input: str = Field(
+        default="evaluate.champion_model",
+        description="STEP.INPUT that receives the champion model's folder.",
+    )
+    model_name_input: str = Field(
+        default="register.model_name", description="STEP.INPUT that names the model to register."
+    )
+
+    @field_validator("champion_input", "model_name_input")
+    @classmethod
+    def _step_input(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*", v):
+            raise ValueError(
+                f"must be STEP.INPUT of the pipeline, e.g. evaluate.champion_model, got {v!r}"
+            )
+        return v
 
     @field_validator("model_name", "champion_alias")
     @classmethod

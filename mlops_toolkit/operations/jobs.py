@@ -23,9 +23,6 @@ from mlops_toolkit.targets.base import JobInfo, ProgressCallback, TrainingReques
 if TYPE_CHECKING:
     from mlops_toolkit.client import MLOpsClient
 
-#: Pipeline-level inputs the toolkit fills when the pipeline declares them.
-CHAMPION_INPUT = "champion_model"
-MODEL_NAME_INPUT = "model_name"
 CHAMPION_AUTO = "auto"
 
 
@@ -95,11 +92,12 @@ class JobOperations:
         elif champion:
             champion_ref = self._client.models.resolve(champion, "champion").ref
         workload = self._client.config.workload
-        merged = {MODEL_NAME_INPUT: workload.model_name, **dict(inputs or {})}
+        merged = {workload.model_name_input: workload.model_name, **dict(inputs or {})}
         return TrainingRequest(
             pipeline_file=str(pipeline_file(self._client.config, self._client.project_dir)),
             inputs=merged,
             champion=champion_ref,
+            champion_input=workload.champion_input,
             display_name=display_name,
             instance_count=instance_count,
             process_count_per_instance=process_count_per_instance,

@@ -75,15 +75,17 @@ class TrainingRequest:
     """What to train: the pipeline file, its input overrides and its distribution.
 
     ``inputs`` maps ``"<step>.<input>"`` (or a pipeline-level input name) to a
-    value. ``champion`` is a model reference ``name:version`` (or
-    ``name@alias``) whose files the evaluate step compares against, or None
-    for a first run. ``instance_count`` x ``process_count_per_instance`` is
-    the distribution of the training step.
+    value. ``champion`` is a registered model ``name:version`` whose files the
+    target binds to the ``champion_input`` step input (the evaluate step
+    compares against it), or None for a first run. ``instance_count`` x
+    ``process_count_per_instance`` is the distribution of the steps whose
+    component declares a distribution.
     """
 
     pipeline_file: str
     inputs: Mapping[str, Any] = field(default_factory=dict)
     champion: str | None = None
+    champion_input: str = "evaluate.champion_model"
     experiment: str | None = None
     display_name: str | None = None
     instance_count: int | None = None
