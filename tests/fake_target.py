@@ -290,9 +290,8 @@ class _Metrics:
                     n = sum(1 for r in window if s <= r.time < s + query.interval
                             and f"{r.status // 100}xx" == status_class)  # fmt: skip
                     points.append((s, n * 60.0 / query.interval))
-                series.append(MetricSeries("RequestsPerMinute",
-                                           {"deployment": deployment, "statusCodeClass": status_class},
-                                           tuple(points)))  # fmt: skip
+                dims = {"deployment": deployment, "statusCodeClass": status_class}
+                series.append(MetricSeries("RequestsPerMinute", dims, tuple(points)))
             points_p99: list[tuple[float, float | None]] = []
             for s in starts:
                 lat = sorted(r.latency_ms for r in window if s <= r.time < s + query.interval)

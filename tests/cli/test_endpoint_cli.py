@@ -74,7 +74,7 @@ def test_create_deploy_shift_and_show(fake: FakeTarget) -> None:
     ("args", "message"),
     [
         (("endpoint", "traffic", "compliance", "blue=90"), "must sum to 100"),
-        (("endpoint", "traffic", "compliance", "blue=50", "purple=50"), "'purple' is not a deployment"),
+        (("endpoint", "traffic", "compliance", "blue=50", "purple=50"), "'purple' is not a"),
         (("endpoint", "traffic", "compliance", "blue=ten"), "not a whole percentage"),
         (("endpoint", "mirror", "compliance", "blue=10"), "live or mirrored traffic, never both"),
         (("endpoint", "mirror", "compliance", "green=60"), "exceeds the 50 %"),
