@@ -9,10 +9,13 @@ nothing. Tests assert on its state. Metrics come from requests "served" by
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from dataclasses import dataclass, field, replace
 
 from mlops_toolkit.errors import ConflictError, NotFoundError
+from mlops_toolkit.rollout.store import LocalRolloutStore
 from mlops_toolkit.targets.base import (
     AlertRuleState,
     DeploymentInfo,
@@ -55,9 +58,13 @@ class FakeTarget:
     """A ``Target`` whose state is dictionaries. ``clock`` drives metric timestamps."""
 
     name = "fake"
+    metrics_delay_s = 0.0
 
-    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self, clock: Callable[[], float] | None = None, state_dir: Path | None = None
+    ) -> None:
         self.clock = clock or (lambda: 0.0)
+        self.state_dir = state_dir or Path(tempfile.mkdtemp(prefix="fake-target-")) / "dev"
         self.workspace_exists = False
         self.models_by_name: dict[str, list[ModelVersion]] = {}
         self.aliases: dict[tuple[str, str], str] = {}
@@ -69,6 +76,8 @@ class FakeTarget:
         self.traffic_changes: list[tuple[str, dict[str, int], dict[str, int]]] = []
         #: deployment -> (status, latency_ms) its answers have
         self.behaviour: dict[str, tuple[int, float]] = {}
+        #: deployment -> the label it predicts for every input
+        self.labels: dict[str, str] = {}
         self.workspace = self
         self.jobs = _Jobs(self)
         self.models = _Models(self)
@@ -97,6 +106,9 @@ class FakeTarget:
 
     def close(self) -> None:
         pass
+
+    def rollout_store(self) -> LocalRolloutStore:
+        return LocalRolloutStore(self.state_dir)
 
     # helpers for tests -------------------------------------------------------
     def add_model(self, name: str, version: str, *, alias: str | None = None, **tags: str) -> None:
@@ -260,7 +272,13 @@ class _Endpoints:
             return InvokeResult(404, b'{"message": "no deployment"}')
         status, latency = self.fake.behaviour.get(chosen, (200, 5.0))
         self.fake.record(chosen, status, latency)
-        payload = {"predictions": [], "model_version": ep.deployments[chosen].model}
+        try:
+            texts = json.loads(body)["inputs"]
+        except (ValueError, KeyError, TypeError):
+            return InvokeResult(400, b'{"message": "bad request"}', chosen, latency)
+        label = self.fake.labels.get(chosen, "compliant")
+        payload = {"predictions": [{"label": label} for _ in texts],
+                   "model_version": ep.deployments[chosen].model}  # fmt: skip
         return InvokeResult(status, json.dumps(payload).encode(), chosen, latency)
 
     def deployment_logs(self, endpoint: str, name: str, lines: int = 200) -> str:
