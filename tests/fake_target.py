@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from mlops_toolkit.errors import ConflictError, NotFoundError
 from mlops_toolkit.rollout.store import LocalRolloutStore
