@@ -376,8 +376,8 @@ def test_the_progress_deadline_rolls_back_a_stuck_swap(world) -> None:  # type: 
 
 def test_prod_needs_approval(tmp_path: Path) -> None:
     fake = FakeTarget(state_dir=tmp_path / ".mlops" / "prod")
-    config = load_config(REPO_ROOT / "config-infra-prod.yml",
-                         environ={"AZURE_SUBSCRIPTION_ID": "0b1f6471-1bf0-4dda-aec3-cb9272f09590"})  # fmt: skip
+    environ = {"AZURE_SUBSCRIPTION_ID": "0b1f6471-1bf0-4dda-aec3-cb9272f09590"}
+    config = load_config(REPO_ROOT / "config-infra-prod.yml", environ=environ)
     client = MLOpsClient(config, project_dir=tmp_path, target_impl=fake)  # type: ignore[arg-type]
     fake.add_model("compliance-nlp", "1")
     from mlops_toolkit import ApprovalRequired
