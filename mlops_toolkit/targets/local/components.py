@@ -1,11 +1,12 @@
-"""Azure ML command components, read from their YAML files, and their commands rendered here.
+"""Azure ML command components, read from their YAML files and checked.
 
 The supported subset of Azure ML's ``commandComponent`` schema:
 
 - ``name``, ``version``, ``display_name``, ``description``, ``tags``, ``is_deterministic``;
 - ``code``: a folder (or file) relative to the component file; ``../src`` is fine;
 - ``environment``: kept, ignored locally (steps run with the toolkit's interpreter);
-- ``inputs``: ``type`` one of :data:`INPUT_TYPES`, with ``default``, ``optional``,
+- ``inputs``: ``type`` one of :data:`~mlops_toolkit.targets.local.input_values.INPUT_TYPES`,
+  with ``default``, ``optional``,
   ``min``/``max`` (numbers) and ``enum`` (strings); ``mode`` of data inputs is ignored;
 - ``outputs``: ``type`` one of :data:`OUTPUT_TYPES`;
 - ``command`` with ``${{inputs.X}}``, ``${{outputs.Y}}`` and ``$[[ ... ]]`` optional segments;
@@ -19,13 +20,11 @@ outside a segment is an error naming it.
 
 Everything here is pure apart from :func:`load_component`, which reads one
 file (and checks that ``code`` exists). Errors are ``ConfigError`` naming the
-file and the key; value checks raise :class:`InvalidValue`, which callers turn
-into a problem line that names the step and the input.
+file and the key, every problem of a file at once.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -35,20 +34,14 @@ from typing import Any
 import yaml
 
 from mlops_toolkit.errors import ConfigError, NotFoundError
-
-#: Input types the local runner supports (Azure's names).
-INPUT_TYPES = (
-    "integer",
-    "number",
-    "string",
-    "boolean",
-    "uri_folder",
-    "uri_file",
-    "mlflow_model",
-    "custom_model",
+from mlops_toolkit.targets.local.input_values import (
+    DATA_TYPES,
+    INPUT_TYPES,
+    InputSpec,
+    InvalidValue,
+    coerce_value,
 )
-#: Input types whose value is a local path (``uri_file`` is a file, the others folders).
-DATA_TYPES = frozenset({"uri_folder", "uri_file", "mlflow_model", "custom_model"})
+
 #: Output types: ``uri_file`` gets a file path, the others a folder.
 OUTPUT_TYPES = ("uri_folder", "uri_file", "mlflow_model", "custom_model")
 DISTRIBUTION_TYPES = ("pytorch", "mpi", "tensorflow", "ray")
@@ -73,28 +66,6 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 PLACEHOLDER = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 REFERENCE = re.compile(r"\s*(inputs|outputs)\.([A-Za-z_][A-Za-z0-9_]*)\s*\Z")
 SEGMENT = re.compile(r"\$\[\[(.*?)\]\]", re.S)
-
-
-class InvalidValue(ValueError):
-    """A value does not fit an input's declaration; the message says why."""
-
-
-@dataclass(frozen=True)
-class InputSpec:
-    """One declared input of a component."""
-
-    name: str
-    type: str
-    default: Any = None
-    optional: bool = False
-    min: float | None = None
-    max: float | None = None
-    enum: tuple[str, ...] | None = None
-    description: str = ""
-
-    @property
-    def is_data(self) -> bool:
-        return self.type in DATA_TYPES
 
 
 @dataclass(frozen=True)
@@ -122,94 +93,6 @@ class Component:
     distribution_type: str | None = None
     process_count_per_instance: int = 1
     instance_count: int = 1
-
-
-# --------------------------------------------------------------------------- values
-
-
-def coerce_value(spec: InputSpec, value: Any) -> Any:
-    """``value`` as the Python value of ``spec``'s type, checked against min/max/enum.
-
-    Strings (from a command line, or YAML's ``1e-5``) are converted to the
-    declared type. Pure. Raises :class:`InvalidValue` saying what was expected.
-    """
-    kind = spec.type
-    if kind == "integer":
-        result: Any = _to_int(value)
-    elif kind == "number":
-        result = _to_number(value)
-    elif kind == "boolean":
-        result = _to_bool(value)
-    elif kind == "string":
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise InvalidValue(f"expected a string, got {value!r} (quote it in YAML)")
-        result = str(value)
-    elif kind in DATA_TYPES:
-        if isinstance(value, Path):
-            value = str(value)
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidValue(f"expected a path ({kind}), got {value!r}")
-        result = value
-    else:  # pragma: no cover - load_component rejects other types
-        raise InvalidValue(f"unsupported type {kind!r}")
-    if kind in ("integer", "number"):
-        if spec.min is not None and result < spec.min:
-            raise InvalidValue(f"must be >= {_num(spec.min)}, got {_num(result)}")
-        if spec.max is not None and result > spec.max:
-            raise InvalidValue(f"must be <= {_num(spec.max)}, got {_num(result)}")
-    if spec.enum is not None and result not in spec.enum:
-        raise InvalidValue(f"must be one of {', '.join(spec.enum)}; got {result!r}")
-    return result
-
-
-def format_value(value: Any) -> str:
-    """How a coerced value appears in a command (before shell quoting), as Azure renders it."""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
-def _to_int(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
-    raise InvalidValue(f"expected an integer, got {value!r}")
-
-
-def _to_number(value: Any) -> int | float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        result: int | float = value
-    elif isinstance(value, str):
-        try:
-            result = int(value.strip())
-        except ValueError:
-            try:
-                result = float(value.strip())
-            except ValueError:
-                raise InvalidValue(f"expected a number, got {value!r}") from None
-    else:
-        raise InvalidValue(f"expected a number, got {value!r}")
-    if isinstance(result, float) and not math.isfinite(result):
-        raise InvalidValue(f"expected a finite number, got {value!r}")
-    return result
-
-
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise InvalidValue(f"expected a boolean (true or false), got {value!r}")
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 # --------------------------------------------------------------------------- YAML

@@ -33,6 +33,7 @@ from types import FrameType
 from typing import Any
 
 from mlops_toolkit.targets.base import TERMINAL_JOB_STATUSES
+from mlops_toolkit.targets.local.job_logs import log_tail
 from mlops_toolkit.targets.local.job_store import (
     PLAN_FILE,
     JobState,
@@ -49,8 +50,6 @@ from mlops_toolkit.targets.local.process_tree import (
 
 #: Seconds a stopped step gets between SIGTERM and SIGKILL unless ``cancel`` says otherwise.
 DEFAULT_GRACE_S = 10.0
-#: Lines of a failed step's log quoted in its error.
-LOG_TAIL_LINES = 20
 _STOP_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")
 
 
@@ -88,19 +87,6 @@ class PlannedStep:
             env=dict(data.get("env", {})),
             timeout_s=data.get("timeout_s"),
         )
-
-
-def log_tail(path: str | Path, lines: int = LOG_TAIL_LINES) -> str:
-    """The last ``lines`` lines of a log file ('' when it does not exist). Reads at most 64 KiB."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            size = handle.tell()
-            handle.seek(max(0, size - 65536))
-            data = handle.read()
-    except FileNotFoundError:
-        return ""
-    return "\n".join(data.decode("utf-8", errors="replace").splitlines()[-lines:])
 
 
 def _exit_text(code: int) -> str:

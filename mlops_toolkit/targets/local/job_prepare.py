@@ -21,7 +21,8 @@ from pathlib import Path
 
 from mlops_toolkit.errors import ConfigError
 from mlops_toolkit.targets.local.commands import render_command, torchrun_command
-from mlops_toolkit.targets.local.components import Component, format_value
+from mlops_toolkit.targets.local.components import Component
+from mlops_toolkit.targets.local.input_values import format_value
 from mlops_toolkit.targets.local.job_executor import PlannedStep
 from mlops_toolkit.targets.local.job_store import PLAN_FILE, output_dir, step_log
 from mlops_toolkit.targets.local.pipeline_plan import PipelinePlan, ResolvedStep

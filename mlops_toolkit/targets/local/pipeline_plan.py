@@ -23,9 +23,9 @@ from typing import Any
 
 from mlops_toolkit.errors import ConfigError
 from mlops_toolkit.targets.local.commands import single_python_problem
-from mlops_toolkit.targets.local.components import (
+from mlops_toolkit.targets.local.components import Component
+from mlops_toolkit.targets.local.input_values import (
     DATA_TYPES,
-    Component,
     InputSpec,
     InvalidValue,
     coerce_value,

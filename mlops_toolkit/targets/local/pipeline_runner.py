@@ -55,7 +55,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +68,8 @@ from mlops_toolkit.errors import (
 )
 from mlops_toolkit.targets.base import TERMINAL_JOB_STATUSES, JobInfo
 from mlops_toolkit.targets.local.job_executor import DEFAULT_GRACE_S, run_job
+from mlops_toolkit.targets.local.job_liveness import reconciled_state, runner_ref
+from mlops_toolkit.targets.local.job_logs import LogTail, transition_text
 from mlops_toolkit.targets.local.job_prepare import (
     job_outputs,
     render_steps,
@@ -93,7 +94,6 @@ from mlops_toolkit.targets.local.pipeline_plan import StepDistribution, plan_pip
 from mlops_toolkit.targets.local.pipeline_spec import load_pipeline
 from mlops_toolkit.targets.local.process_tree import (
     ProcessRef,
-    is_alive,
     live_process,
     signal_tree,
     terminate_tree,
@@ -109,9 +109,6 @@ __all__ = [
     "read_log",
     "submit",
 ]
-
-#: A job with no recorded runner this long after creation never got one.
-_RUNNER_START_S = 60.0
 
 
 def submit(
@@ -233,56 +230,7 @@ def load_job(jobs_root: str | Path, name: str) -> JobInfo:
     Raises ``NotFoundError`` for an unknown job.
     """
     directory = job_dir(jobs_root, name)
-    return to_job_info(_reconciled(directory))
-
-
-def _runner_ref(state: JobState) -> ProcessRef | None:
-    if state.runner_pid is None:
-        return None
-    return ProcessRef(state.runner_pid, state.runner_create_time or 0.0)
-
-
-def _runner_lost(state: JobState) -> bool:
-    if state.status in TERMINAL_JOB_STATUSES:
-        return False
-    ref = _runner_ref(state)
-    if ref is None:
-        try:
-            created = datetime.fromisoformat(state.created_at).timestamp()
-        except ValueError:
-            return True
-        return time.time() - created > _RUNNER_START_S
-    return not is_alive(ref)
-
-
-def _reconciled(directory: Path) -> JobState:
-    """The stored state, with a dead runner's job turned ``Failed`` (or ``Canceled``) once."""
-    state = read_state(directory)
-    if not _runner_lost(state):
-        return state
-    with update_state(directory) as state:
-        if _runner_lost(state):
-            _close_lost_job(state)
-    return state
-
-
-def _close_lost_job(state: JobState) -> None:
-    pid = state.runner_pid
-    what = f"runner process (pid {pid}) died" if pid else "runner process was never started"
-    error = f"{what} while the job was {state.status}"
-    now = now_iso()
-    for record in state.steps:
-        if record.status != "Running":
-            continue
-        if record.pid is not None:  # an orphan of the dead runner: stop it now, no grace
-            signal_tree(ProcessRef(record.pid, record.pid_create_time or 0.0), signal.SIGKILL)
-        record.status = "Canceled" if state.cancel_requested else "Failed"
-        record.ended_at = now
-        record.error = error
-        error = f"{error}; step {record.name!r} was running"
-    state.status = "Canceled" if state.cancel_requested else "Failed"
-    state.error = error
-    state.ended_at = now
+    return to_job_info(reconciled_state(directory))
 
 
 def list_jobs(jobs_root: str | Path, limit: int = 50) -> tuple[JobInfo, ...]:
@@ -290,7 +238,7 @@ def list_jobs(jobs_root: str | Path, limit: int = 50) -> tuple[JobInfo, ...]:
     root = Path(jobs_root)
     if not root.is_dir():
         return ()
-    states = [_reconciled(d) for d in root.iterdir() if (d / JOB_FILE).is_file()]
+    states = [reconciled_state(d) for d in root.iterdir() if (d / JOB_FILE).is_file()]
     states.sort(key=lambda s: (s.created_at, s.name), reverse=True)
     return tuple(to_job_info(s) for s in states[: max(limit, 0)])
 
@@ -302,7 +250,7 @@ def read_log(jobs_root: str | Path, name: str, step: str | None = None) -> str:
     ``NotFoundError`` for an unknown job or step.
     """
     directory = job_dir(jobs_root, name)
-    state = _reconciled(directory)
+    state = reconciled_state(directory)
     if step is None:
         started = [s for s in state.steps if s.started_at is not None]
         if not started:
@@ -335,7 +283,7 @@ def cancel(jobs_root: str | Path, name: str, grace_s: float = DEFAULT_GRACE_S) -
     if grace_s < 0:
         raise UsageError(f"grace_s must be >= 0, got {grace_s}")
     directory = job_dir(jobs_root, name)
-    state = _reconciled(directory)
+    state = reconciled_state(directory)
     if state.status in TERMINAL_JOB_STATUSES:
         return to_job_info(state)
     with update_state(directory) as state:
@@ -343,7 +291,7 @@ def cancel(jobs_root: str | Path, name: str, grace_s: float = DEFAULT_GRACE_S) -
             return to_job_info(state)
         state.cancel_requested = True
         state.cancel_grace_s = grace_s
-    runner = live_process(_runner_ref(state))
+    runner = live_process(runner_ref(state))
     if runner is not None:
         ref = ProcessRef(runner.pid, runner.create_time())
         runner.send_signal(signal.SIGTERM)  # the runner stops its step, then records Canceled
@@ -386,20 +334,20 @@ def follow(
     directory = job_dir(jobs_root, name)
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     seen: dict[str, str] = {}
-    tails: dict[str, _LogTail] = {}
+    tails: dict[str, LogTail] = {}
     while True:
-        state = _reconciled(directory)
+        state = reconciled_state(directory)
         for record in state.steps:
             before = seen.get(record.name, "NotStarted")
             if record.status != before and before == "NotStarted":
                 on_line(f"[{record.name}] Running")
             if record.started_at is not None:
-                tail = tails.setdefault(record.name, _LogTail(step_log(directory, record.name)))
+                tail = tails.setdefault(record.name, LogTail(step_log(directory, record.name)))
                 final = record.status in TERMINAL_JOB_STATUSES
                 for line in tail.read_lines(final=final):
                     on_line(f"[{record.name}] {line}")
             if record.status in TERMINAL_JOB_STATUSES and before not in TERMINAL_JOB_STATUSES:
-                on_line(f"[{record.name}] {_transition(record)}")
+                on_line(f"[{record.name}] {transition_text(record)}")
             seen[record.name] = record.status
         if state.status in TERMINAL_JOB_STATUSES:
             return to_job_info(state)
@@ -409,42 +357,6 @@ def follow(
                 hint="Follow it again later, or cancel it.",
             )
         time.sleep(poll_s)
-
-
-def _transition(record: StepState) -> str:
-    detail = [] if record.exit_code is None else [f"exit code {record.exit_code}"]
-    if record.started_at and record.ended_at:
-        seconds = (
-            datetime.fromisoformat(record.ended_at) - datetime.fromisoformat(record.started_at)
-        ).total_seconds()
-        detail.append(f"{seconds:.1f} s")
-    text = f"{record.status} ({', '.join(detail)})" if detail else record.status
-    return f"{text}: {record.error}" if record.error else text
-
-
-class _LogTail:
-    """New complete lines of a growing log file."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.offset = 0
-        self.partial = b""
-
-    def read_lines(self, final: bool = False) -> list[str]:
-        try:
-            with open(self.path, "rb") as handle:
-                handle.seek(self.offset)
-                data = handle.read()
-        except FileNotFoundError:
-            return []
-        self.offset += len(data)
-        data = self.partial + data
-        lines = data.split(b"\n")
-        self.partial = lines.pop()
-        if final and self.partial:
-            lines.append(self.partial)
-            self.partial = b""
-        return [line.decode("utf-8", errors="replace").rstrip("\r") for line in lines]
 
 
 # --------------------------------------------------------------------------- runner entry

@@ -33,16 +33,18 @@ import yaml
 
 from mlops_toolkit.errors import ConfigError, NotFoundError
 from mlops_toolkit.targets.local.components import (
-    DATA_TYPES,
     Component,
-    InputSpec,
-    InvalidValue,
     OutputSpec,
-    coerce_value,
     load_component,
     parse_distribution,
     parse_outputs,
     parse_resources,
+)
+from mlops_toolkit.targets.local.input_values import (
+    DATA_TYPES,
+    InputSpec,
+    InvalidValue,
+    coerce_value,
 )
 
 _PIPELINE_KEYS = frozenset(

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from mlops_toolkit.errors import ConfigError, NotFoundError
-from mlops_toolkit.targets.local.components import (
+from mlops_toolkit.targets.local.components import load_component
+from mlops_toolkit.targets.local.input_values import (
     InputSpec,
     InvalidValue,
     coerce_value,
     format_value,
-    load_component,
 )
 from tests.pipeline_files import EXAMPLE_COMPONENTS, component
 
