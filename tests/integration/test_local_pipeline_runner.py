@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -14,10 +15,10 @@ from typing import Any
 import psutil
 import pytest
 
-from mlops_toolkit.errors import ConfigError, NotFoundError, OperationTimeout
+from mlops_toolkit.errors import ConfigError, NotFoundError, OperationTimeout, UsageError
 from mlops_toolkit.targets.base import JobInfo
 from mlops_toolkit.targets.local import pipeline_runner
-from mlops_toolkit.targets.local.job_store import JOB_FILE, read_state
+from mlops_toolkit.targets.local.job_store import JOB_FILE, read_state, write_state
 from mlops_toolkit.targets.local.pipeline_plan import StepDistribution
 from tests.pipeline_files import component, pipeline
 
@@ -346,6 +347,8 @@ def test_nothing_starts_when_the_pipeline_is_invalid(tmp_path: Path) -> None:
     jobs = tmp_path / "jobs"
     with pytest.raises(ConfigError, match="override 'c.n': expected an integer, got 'many'"):
         pipeline_runner.submit(path, jobs, {"c.n": "many"})
+    with pytest.raises(UsageError, match="env: values must be strings; check 'PORT'"):
+        pipeline_runner.submit(path, jobs, env={"PORT": 8080})  # type: ignore[dict-item]
     assert not jobs.exists() or list(jobs.iterdir()) == []
 
 
@@ -406,3 +409,38 @@ def test_torchrun_runs_two_processes_on_cpu(tmp_path: Path) -> None:
         in json.loads((jobs / name / JOB_FILE).read_text())["steps"][0]["command"]
     )
     assert _finish(jobs, name, timeout=180).status == "Completed"
+
+
+def test_cancel_right_after_submit(tmp_path: Path) -> None:
+    jobs = tmp_path / "jobs"
+    name = pipeline_runner.submit(_hanging_pipeline(tmp_path, tmp_path / "pids.json"), jobs)
+    info = pipeline_runner.cancel(jobs, name, grace_s=2)
+    assert info.status == "Canceled"
+    assert info.steps[1].status == "NotStarted"
+    assert _gone(read_state(jobs / name).runner_pid or 0)
+
+
+def test_a_runner_that_cannot_read_its_plan_records_why(tmp_path: Path) -> None:
+    component(tmp_path, "c", command="echo hi")
+    jobs = tmp_path / "jobs"
+    name = pipeline_runner.submit(
+        pipeline(tmp_path, {"c": {"component": "./components/c.yml"}}), jobs
+    )
+    assert _finish(jobs, name).status == "Completed"
+    # The same job directory, reset to Queued, with its plan gone: run the runner by hand.
+    state = read_state(jobs / name)
+    state.status, state.ended_at, state.runner_pid = "Queued", None, None
+    state.steps[0].status = "NotStarted"
+    write_state(jobs / name, state)
+    (jobs / name / "plan.json").unlink()
+    module = "mlops_toolkit.targets.local.pipeline_runner"
+    proc = subprocess.run(
+        [sys.executable, "-m", module, "run", str(jobs / name)], capture_output=True, text=True
+    )
+    assert proc.returncode == 1 and "FileNotFoundError" in proc.stderr
+    info = pipeline_runner.load_job(jobs, name)
+    assert info.status == "Failed"
+    assert info.error is not None
+    assert info.error.startswith("the runner failed: FileNotFoundError: ")
+    usage = subprocess.run([sys.executable, "-m", module], capture_output=True, text=True)
+    assert usage.returncode == 2 and "usage:" in usage.stderr

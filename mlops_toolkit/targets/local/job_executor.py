@@ -122,7 +122,8 @@ class Executor:
 
     def _grace_s(self) -> float:
         try:
-            return float(read_state(self.directory).cancel_grace_s or DEFAULT_GRACE_S)
+            grace = read_state(self.directory).cancel_grace_s
+            return DEFAULT_GRACE_S if grace is None else float(grace)
         except Exception:  # a signal handler must not fail; fall back to the default
             return DEFAULT_GRACE_S
 

@@ -129,9 +129,15 @@ def submit(
     (default: the current directory). Raises ``NotFoundError`` for a missing
     pipeline file, ``ConfigError`` for any problem with the pipeline, its
     components or the overrides, ``EnvironmentSetupError`` when ``bash`` (or
-    torch, for a distributed step) is missing, and ``BackendError`` when the
-    runner cannot start. Not idempotent.
+    torch, for a distributed step) is missing, ``UsageError`` for a non-string
+    ``env`` value, and ``BackendError`` when the runner cannot start. Not
+    idempotent.
     """
+    bad_env = [
+        k for k, v in (env or {}).items() if not isinstance(k, str) or not isinstance(v, str)
+    ]
+    if bad_env:
+        raise UsageError(f"env: values must be strings; check {', '.join(map(repr, bad_env))}")
     spec = load_pipeline(pipeline_file)
     plan = plan_pipeline(spec, overrides, distribution, cwd=cwd)
     if shutil.which("bash") is None:
