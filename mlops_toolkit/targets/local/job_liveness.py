@@ -25,12 +25,14 @@ RUNNER_START_S = 60.0
 
 
 def runner_ref(state: JobState) -> ProcessRef | None:
+    """The runner process recorded in ``state`` (None before one was recorded). Pure."""
     if state.runner_pid is None:
         return None
     return ProcessRef(state.runner_pid, state.runner_create_time or 0.0)
 
 
 def runner_lost(state: JobState) -> bool:
+    """Whether an unfinished job has no live runner (or never got one in time). Never blocks."""
     if state.status in TERMINAL_JOB_STATUSES:
         return False
     ref = runner_ref(state)
@@ -44,7 +46,10 @@ def runner_lost(state: JobState) -> bool:
 
 
 def reconciled_state(directory: Path) -> JobState:
-    """The stored state, with a dead runner's job turned ``Failed`` (or ``Canceled``) once."""
+    """The stored state, with a dead runner's job turned ``Failed`` (or ``Canceled``) once.
+
+    Takes the job's lock only when the runner is gone. Idempotent.
+    """
     state = read_state(directory)
     if not runner_lost(state):
         return state
@@ -55,6 +60,7 @@ def reconciled_state(directory: Path) -> JobState:
 
 
 def close_lost_job(state: JobState) -> None:
+    """End ``state`` after its runner died: SIGKILL the orphaned step, record why."""
     pid = state.runner_pid
     what = f"runner process (pid {pid}) died" if pid else "runner process was never started"
     error = f"{what} while the job was {state.status}"

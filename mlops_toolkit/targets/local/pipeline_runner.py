@@ -22,8 +22,8 @@ The local target's job API (``JobOperations`` of the local target calls it)::
 - ``list_jobs(jobs_root, limit=50) -> tuple[JobInfo, ...]``: newest first.
 - ``cancel(jobs_root, name, grace_s=10.0) -> JobInfo``: stops the runner and the
   running step's whole tree (SIGTERM, SIGKILL after ``grace_s``), marks the job
-  ``Canceled``; blocks at most about ``grace_s`` + 15 s; idempotent on a
-  finished job.
+  ``Canceled``; blocks until all of it is stopped (normally within ``grace_s``);
+  idempotent on a finished job.
 - ``read_log(jobs_root, name, step=None) -> str``: one step's ``std_log.txt``
   (default: the last step that started).
 - ``follow(jobs_root, name, on_line, poll_s=1.0, timeout_s=None) -> JobInfo``:
@@ -42,6 +42,12 @@ processes. Needs ``bash`` (and POSIX signals) at run time; importing this
 module needs neither. Layout of a job directory and ``job.json``:
 :mod:`~mlops_toolkit.targets.local.job_store`; the runner process:
 :mod:`~mlops_toolkit.targets.local.job_executor`.
+
+Differences from Azure: ``environment`` is not built (steps use this
+interpreter and its packages); ``azureml:`` assets and datastores cannot be
+inputs (pass local paths); ``.amlignore`` is not read when snapshotting
+code; a process that a step detaches completely (a new session whose parent
+has exited) escapes the step's cleanup.
 """
 
 from __future__ import annotations
@@ -57,6 +63,8 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 import mlops_toolkit
 from mlops_toolkit.errors import (
@@ -282,9 +290,10 @@ def cancel(jobs_root: str | Path, name: str, grace_s: float = DEFAULT_GRACE_S) -
 
     The runner gets SIGTERM and stops the step (SIGTERM, SIGKILL after
     ``grace_s``); should it not end in time, the runner and the step tree get
-    SIGKILL here. Blocks at most about ``grace_s`` + 15 s. Idempotent: a
-    finished job is returned unchanged. Raises ``NotFoundError`` for an
-    unknown job.
+    SIGKILL here. Blocks until everything is stopped: normally about
+    ``grace_s`` at most, never more than about 2 x ``grace_s`` + 20 s.
+    Idempotent: a finished job is returned unchanged. Raises
+    ``NotFoundError`` for an unknown job.
     """
     if grace_s < 0:
         raise UsageError(f"grace_s must be >= 0, got {grace_s}")
@@ -300,7 +309,10 @@ def cancel(jobs_root: str | Path, name: str, grace_s: float = DEFAULT_GRACE_S) -
     runner = live_process(runner_ref(state))
     if runner is not None:
         ref = ProcessRef(runner.pid, runner.create_time())
-        runner.send_signal(signal.SIGTERM)  # the runner stops its step, then records Canceled
+        try:  # the runner stops its step, then records Canceled
+            runner.send_signal(signal.SIGTERM)
+        except psutil.NoSuchProcess:
+            pass
         if not wait_gone(ref, timeout_s=grace_s + 10.0):
             signal_tree(ref, signal.SIGKILL)
             wait_gone(ref, timeout_s=5.0)
