@@ -1,1 +1,1 @@
-"""The local target: every operation runs for real on this machine, no cloud account."""
+"""The local target: every operation for real on this machine, no cloud account needed."""
