@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 
 from mlops_toolkit.targets.base import JobInfo
 from tests.pipeline_files import EXAMPLE_PIPELINE
-from tests.process_guard import TAG, guard, tagged_processes
+from tests.process_guard import TAG, tagged_processes
 
 #: Overrides that keep the reference pipeline to a couple of minutes on 2 CPU cores.
 SMALL_RUN_OVERRIDES = {
@@ -28,12 +27,6 @@ SMALL_RUN_OVERRIDES = {
     # the int8 quality gate (tests/examples covers that).
     "export.max_f1_drop": "1.0",
 }
-
-
-@pytest.fixture(autouse=True)
-def no_process_left(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Fail any test that leaves a process running (see tests/process_guard.py)."""
-    yield from guard(monkeypatch)
 
 
 @dataclass(frozen=True)
