@@ -100,6 +100,12 @@ NAME_RULES: dict[str, NameRule] = {
         r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]",
         "letters, digits and hyphens, starting with a letter",
     ),
+    "online_deployment": NameRule(
+        3,
+        32,
+        r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]",
+        "letters, digits and hyphens, starting with a letter",
+    ),
     "compute": NameRule(
         2,
         16,

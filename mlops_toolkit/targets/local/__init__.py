@@ -1,1 +1,1 @@
-"""The local target: the toolkit's operations as processes on this machine."""
+"""The local target: every operation for real on this machine, no cloud account needed."""
