@@ -430,6 +430,8 @@ def test_metrics_query_validation(processes: Processes) -> None:
         assert answer.json()["message"]
     default = call(router.url, "GET", "/_mlops/metrics", headers=auth(ADMIN)).json()
     assert default["interval_s"] == 60 and len(default["deployments"]["blue"]) == 5
+    whole = call(router.url, "GET", "/_mlops/metrics?interval=30.0", headers=auth(ADMIN))
+    assert whole.status == 200 and whole.json()["interval_s"] == 30
 
 
 def test_invalid_config_file_exits_2_naming_the_problem(tmp_path) -> None:

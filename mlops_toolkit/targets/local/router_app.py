@@ -365,9 +365,11 @@ class Router:
         try:
             end = float(request.query.get("end", now))
             start = float(request.query.get("start", end - 300))
-            interval_text = request.query.get("interval", "60")
-            interval = int(interval_text)
-        except ValueError:
+            interval_s = float(request.query.get("interval", "60"))
+            if not interval_s.is_integer():
+                raise ValueError(interval_s)
+            interval = int(interval_s)
+        except (ValueError, OverflowError):
             return _message(
                 400, "start and end must be unix times and interval a whole number of seconds"
             )
