@@ -26,6 +26,8 @@ Environment:
 ``COMPLIANCE_MODEL_VERSION`` reported version (default: meta ``model_version``, else
                              ``<name>:<version>`` from an Azure model path, else ``unversioned``)
 ``COMPLIANCE_COLLECT_DIR``   append every scored request (inputs and outputs) as JSON
+                             (``MLOPS_DATA_COLLECTION_DIR``, set by the toolkit's local
+                             deployments, is used when this is unset)
                              lines to ``<dir>/model_io-<host>-<pid>.jsonl``; off when unset
 
 On Azure, inputs and outputs also go to the Azure ML data collector
@@ -374,7 +376,9 @@ def init() -> None:
         raise ModelNotFound("AZUREML_MODEL_DIR is not set; point it at the registered model")
     variant = os.environ.get("COMPLIANCE_ONNX_VARIANT", "int8").strip().lower()
     scorer = Scorer.load(model_root, variant)
-    collect_dir = os.environ.get("COMPLIANCE_COLLECT_DIR")
+    collect_dir = os.environ.get("COMPLIANCE_COLLECT_DIR") or os.environ.get(
+        "MLOPS_DATA_COLLECTION_DIR"
+    )
     _state = _State(
         scorer=scorer,
         max_batch=int(os.environ.get("COMPLIANCE_MAX_BATCH", DEFAULT_MAX_BATCH)),
