@@ -26,9 +26,9 @@ Environment:
 ``COMPLIANCE_MODEL_VERSION`` reported version (default: meta ``model_version``, else
                              ``<name>:<version>`` from an Azure model path, else ``unversioned``)
 ``COMPLIANCE_COLLECT_DIR``   append every scored request (inputs and outputs) as JSON
-                             (``MLOPS_DATA_COLLECTION_DIR``, set by the toolkit's local
-                             deployments, is used when this is unset)
                              lines to ``<dir>/model_io-<host>-<pid>.jsonl``; off when unset
+                             (then ``MLOPS_DATA_COLLECTION_DIR``, which the toolkit's local
+                             deployments set, is used)
 
 On Azure, inputs and outputs also go to the Azure ML data collector
 (``azureml.ai.monitoring.Collector``, names ``model_inputs`` / ``model_outputs``)
