@@ -363,7 +363,10 @@ class Provisioner:
 
 
 def load_render_record(project_dir: Path, environment: str) -> dict[str, str] | None:
-    """What the last ``render`` used (``module_dir``, ``backend``), or None if nothing was."""
+    """What the last ``render`` used (``module_dir``, ``backend``), or None if nothing was.
+
+    Never follows a link; raises ``ConfigError`` naming the file when it is damaged.
+    """
     root = project_dir / STATE_DIRNAME
     path = state_dir(project_dir, environment) / "terraform" / "render.json"
     try:
