@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mlops_toolkit.errors import ConfigError
 from mlops_toolkit.naming import NAME_RULES, ResourceNames, derive_names, validate_names
+from mlops_toolkit.rollout.policy import ReleaseSettings
 from mlops_toolkit.strict_yaml import load_yaml_file
 
 ENVIRONMENTS = ("dev", "test", "prod")
@@ -218,6 +219,22 @@ class WorkloadSettings(_Model):
     )
     model_name: str = "compliance-nlp"
     champion_alias: str = "champion"
+    champion_input: str = Field(
+        default="evaluate.champion_model",
+        description="STEP.INPUT that receives the champion model's folder.",
+    )
+    model_name_input: str = Field(
+        default="register.model_name", description="STEP.INPUT that names the model to register."
+    )
+
+    @field_validator("champion_input", "model_name_input")
+    @classmethod
+    def _step_input(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*", v):
+            raise ValueError(
+                f"must be STEP.INPUT of the pipeline, e.g. evaluate.champion_model, got {v!r}"
+            )
+        return v
 
     @field_validator("model_name", "champion_alias")
     @classmethod
@@ -264,6 +281,7 @@ class EnvironmentConfig(_Model):
     alerts: AlertSettings
     workload: WorkloadSettings = WorkloadSettings()
     endpoints: EndpointSettings = EndpointSettings()
+    release: ReleaseSettings = ReleaseSettings()
     tags: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("namespace")

@@ -71,10 +71,16 @@ def flagify(text: str) -> str:
 
 
 EPILOG = """\b
-Examples:
+Examples (dev is the local target: no cloud account needed):
+  mlops-toolkit init                           starter config-infra-{dev,prod}.yml
   mlops-toolkit env show --env dev             resolved config and every derived name
-  mlops-toolkit env validate                   check every config-infra-*.yml
-  mlops-toolkit provision --env dev --plan-only
+  mlops-toolkit provision --env dev            create the local workspace
+  mlops-toolkit train --env dev                run the training pipeline, register
+  mlops-toolkit endpoint create compliance --env dev
+  mlops-toolkit deployment create --env dev --endpoint compliance --slot blue \\
+      --model compliance-nlp@champion
+  mlops-toolkit endpoint traffic compliance blue=100 --env dev
+  mlops-toolkit endpoint invoke compliance --env dev --text "lead-free solder"
   mlops-toolkit provision --env prod --confirm-env prod      (CI: approve a prod apply)
 
 Exit codes: 0 ok, 2 usage/config error, 3 not found, 4 conflict, 5 backend
@@ -132,10 +138,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from mlops_toolkit.cli import env, provision
+    from mlops_toolkit.cli import alerts, endpoint, env, init, jobs, models, provision, release
 
+    del release  # its commands join the endpoint group on import
+
+    cli.add_command(init.init)
     cli.add_command(env.env)
     cli.add_command(provision.provision)
+    cli.add_command(jobs.train)
+    cli.add_command(jobs.jobs)
+    cli.add_command(models.models)
+    cli.add_command(endpoint.endpoint)
+    cli.add_command(endpoint.deployment)
+    cli.add_command(alerts.alerts)
 
 
 _register()

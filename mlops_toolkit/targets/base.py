@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+
+if TYPE_CHECKING:
+    from mlops_toolkit.rollout.store import RolloutStore
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -75,15 +78,17 @@ class TrainingRequest:
     """What to train: the pipeline file, its input overrides and its distribution.
 
     ``inputs`` maps ``"<step>.<input>"`` (or a pipeline-level input name) to a
-    value. ``champion`` is a model reference ``name:version`` (or
-    ``name@alias``) whose files the evaluate step compares against, or None
-    for a first run. ``instance_count`` x ``process_count_per_instance`` is
-    the distribution of the training step.
+    value. ``champion`` is a registered model ``name:version`` whose files the
+    target binds to the ``champion_input`` step input (the evaluate step
+    compares against it), or None for a first run. ``instance_count`` x
+    ``process_count_per_instance`` is the distribution of the steps whose
+    component declares a distribution.
     """
 
     pipeline_file: str
     inputs: Mapping[str, Any] = field(default_factory=dict)
     champion: str | None = None
+    champion_input: str = "evaluate.champion_model"
     experiment: str | None = None
     display_name: str | None = None
     instance_count: int | None = None
@@ -416,6 +421,8 @@ class Target(Protocol):
     """One environment on one target: a property per capability."""
 
     name: str
+    #: Seconds endpoint metrics take to become readable (rollout windows wait that long).
+    metrics_delay_s: float
 
     @property
     def workspace(self) -> WorkspaceOperations: ...
@@ -434,6 +441,10 @@ class Target(Protocol):
 
     @property
     def alerts(self) -> AlertOperations: ...
+
+    def rollout_store(self) -> RolloutStore:
+        """Where swaps of this environment keep their state and lease."""
+        ...
 
     def close(self) -> None:
         """Release clients and connections (not the resources). Idempotent."""

@@ -76,6 +76,7 @@ class LocalWorkspace:
         if not paths.mlflow_db.is_file():
             progress(f"Creating the MLflow tracking store and model registry ({paths.mlflow_db})")
             _create_mlflow_store(self.paths.tracking_uri, paths.artifacts_dir.resolve().as_uri())
+            paths.mlflow_db.chmod(0o600)
         if not paths.workspace_file.is_file():
             write_json(
                 paths.workspace_file,
@@ -136,5 +137,13 @@ def _create_mlflow_store(tracking_uri: str, artifact_root: str) -> None:
         raise BackendError(
             "the local target needs MLflow: pip install 'mlops-toolkit[nlp]'"
         ) from exc
-    store = SqlAlchemyStore(tracking_uri, artifact_root)
-    store.engine.dispose()
+    import logging
+
+    db_logger = logging.getLogger("mlflow.store.db.utils")
+    level = db_logger.level
+    db_logger.setLevel(logging.WARNING)  # "Creating initial MLflow database tables..."
+    try:
+        store = SqlAlchemyStore(tracking_uri, artifact_root)
+        store.engine.dispose()
+    finally:
+        db_logger.setLevel(level)
