@@ -169,7 +169,7 @@ class JobRuntime:
 
     def _run_step(self, step: StepRun) -> bool:
         step.status = "Running"
-        step.started = now_iso()
+        step.created = step.started = now_iso()  # Azure creates a step's run when it starts
         try:
             command, cwd = self._command(step.node)
         except Exception as exc:  # a job the service could not run

@@ -218,6 +218,7 @@ class FakeArm:
         lro_polls: int = 1,
         step_delay: float = 0.2,
         execute_steps: bool = True,
+        computes: dict[str, str] | None = None,
     ) -> None:
         from tests.fake_arm.state import FakeState
 
@@ -228,6 +229,10 @@ class FakeArm:
         self.lro_polls = lro_polls
         self.step_delay = step_delay
         self.execute_steps = execute_steps
+        #: the workspace's compute clusters: name -> VM size
+        self.computes = dict(
+            computes or {"cpu-cluster": "Standard_DS3_v2", "gpu-cluster": "Standard_NC4as_T4_v3"}
+        )
         self.tokens = TokenRegistry()
         self.faults = FaultPlan()
         self.requests: list[RecordedRequest] = []
@@ -287,7 +292,9 @@ class FakeArm:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 

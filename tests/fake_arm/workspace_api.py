@@ -101,8 +101,37 @@ def _list_datastores(ctx: Context) -> Response:
     return Response(200, {"value": [_datastore(ctx.arm, "workspaceblobstore")]})
 
 
+def _get_compute(ctx: Context) -> Response:
+    if (denied := check_workspace(ctx)) is not None:
+        return denied
+    arm = ctx.arm
+    name = ctx.params["name"]
+    size = arm.computes.get(name)
+    if size is None:
+        return error(404, "ResourceNotFound", f"Compute {name} not found in the workspace.")
+    return Response(
+        200,
+        {
+            "id": f"{arm.workspace_id}/computes/{name}",
+            "name": name,
+            "type": "Microsoft.MachineLearningServices/workspaces/computes",
+            "location": arm.location,
+            "properties": {
+                "computeType": "AmlCompute",
+                "provisioningState": "Succeeded",
+                "properties": {
+                    "vmSize": size,
+                    "vmPriority": "Dedicated",
+                    "scaleSettings": {"minNodeCount": 0, "maxNodeCount": 4},
+                },
+            },
+        },
+    )
+
+
 def register(router: Router) -> None:
     router.add("arm", "GET", WS, _get_workspace)
     router.add("runhistory", "GET", r"/discovery", _discovery)
     router.add("arm", "GET", WS + r"/datastores/(?P<name>[^/]+)", _get_datastore)
     router.add("arm", "GET", WS + r"/datastores", _list_datastores)
+    router.add("arm", "GET", WS + r"/computes/(?P<name>[^/]+)", _get_compute)

@@ -45,6 +45,12 @@ class EnvironmentRef:
         return f"azureml:{self.name}@{self.label or 'latest'}"
 
 
+def _newest(environment: Any) -> tuple[str, int]:
+    created = getattr(environment.creation_context, "created_at", None)
+    version = str(environment.version)
+    return (str(created or ""), int(version) if version.isdigit() else -1)
+
+
 def parse_reference(text: str) -> EnvironmentRef | None:
     """The workspace environment ``text`` names, or None (an inline or registry one). Pure."""
     match = _REFERENCE.fullmatch(text.strip())
@@ -84,14 +90,18 @@ class AzureEnvironments:
         return self._target.connection.ml_client
 
     def get(self, ref: EnvironmentRef) -> Any | None:
-        """The workspace's environment version ``ref`` names, or None."""
+        """The workspace's environment version ``ref`` names (``@latest``: the newest),
+        or None when there is none."""
         try:
             with calling(f"environment {ref}"):
                 if ref.version:
                     return self._ml.environments.get(name=ref.name, version=ref.version)
-                return self._ml.environments.get(name=ref.name, label=ref.label or "latest")
+                versions = list(self._ml.environments.list(name=ref.name))
         except NotFoundError:
             return None
+        if not versions:
+            return None
+        return max(versions, key=_newest)
 
     def create_or_update(self, spec: Path | Any) -> Any:
         """Register an environment from a spec file (or an ``Environment`` object).

@@ -86,6 +86,7 @@ class AzureJobs:
             name, _, version = request.champion.partition(":")
             champion_path = self._target.models.get(name, version or None).source
         job = build_pipeline_job(request, computes, champion_path)
+        self._check_computes(computes)
         self._ensure_environments(job, Path(request.pipeline_file), progress)
         experiment = request.experiment or job.experiment_name or "Default"
         progress(
@@ -96,6 +97,21 @@ class AzureJobs:
             created = self._ml.jobs.create_or_update(job, experiment_name=experiment)
         progress(f"Submitted job {created.name}: {created.studio_url}")
         return self._info(created, steps=self._steps(created, {}))
+
+    def _check_computes(self, computes: Computes) -> None:
+        """``NotFoundError`` naming a cluster the workspace lacks (Azure would reject the
+        job with a validation error on the step)."""
+        coords = self._target.connection.coordinates
+        for name in dict.fromkeys((computes.default, computes.distributed)):
+            try:
+                with calling(f"compute cluster {name!r}"):
+                    self._ml.compute.get(name)
+            except NotFoundError:
+                raise NotFoundError(
+                    f"compute cluster {name!r} does not exist in {coords.describe()}",
+                    hint="Provision the environment (`mlops-toolkit provision`), or fix "
+                    "compute.cpu.name / compute.gpu.name in the config.",
+                ) from None
 
     def _ensure_environments(
         self, job: Any, pipeline_file: Path, progress: ProgressCallback
@@ -152,10 +168,15 @@ class AzureJobs:
             return self._run_log(name)
         children = self._children(job)
         if step is None:
-            started = [c for c in children.values() if _status(c.status) != "NotStarted"]
+            order = {node: index for index, node in enumerate(job.jobs)}
+            started = [
+                (str(getattr(c.creation_context, "created_at", "")), order.get(node, -1), c)
+                for node, c in children.items()
+                if _status(c.status) != "NotStarted"
+            ]
             if not started:
                 return ""
-            latest = max(started, key=lambda c: str(getattr(c.creation_context, "created_at", "")))
+            latest = max(started, key=lambda item: item[:2])[2]
             return self._run_log(latest.name)
         if step not in job.jobs:
             raise UsageError(
