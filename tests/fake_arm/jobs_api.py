@@ -122,6 +122,20 @@ class JobRuntime:
         resource = self.arm.state.get(self.resource_id)
         return str(resource["properties"]["status"]) if resource else "Unknown"
 
+    def as_run(self) -> dict[str, Any]:
+        """The pipeline's own run, as run history reports it."""
+        ends = [s.ended for s in self.steps.values() if s.ended]
+        status = self.status()
+        return {
+            "runId": self.name,
+            "displayName": self.name,
+            "status": status,
+            "experimentId": "exp-" + self.experiment,
+            "runType": "azureml.PipelineRun",
+            "endTimeUtc": max(ends) if ends and status in TERMINAL else None,
+            "logFiles": {},
+        }
+
     def compute_of(self, node: str) -> str | None:
         compute = self.nodes[node].get("computeId") or self.default_compute
         return str(compute).rsplit("/", 1)[-1] if compute else None
@@ -453,9 +467,12 @@ def _details(ctx: Context) -> Response:
     if (denied := check_workspace(ctx)) is not None:
         return denied
     step = _step(ctx)
-    if step is None:
+    if step is not None:
+        return Response(200, step.as_run())
+    runtime = _runtime(ctx)
+    if runtime is None:
         return error(404, "UserError", f"Run {ctx.params['run']} not found.")
-    return Response(200, step.as_run())
+    return Response(200, runtime.as_run())
 
 
 def register(router: Router) -> None:

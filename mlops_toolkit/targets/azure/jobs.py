@@ -1,20 +1,24 @@
 """Training pipeline jobs on Azure ML: submit, follow, list, cancel, read step logs.
 
-Submission builds the job offline (``pipeline_job``), makes sure the
-environments its components name exist (``environments``), then
-``MLClient.jobs.create_or_update`` uploads each component's code snapshot,
-registers the components and creates the job. Steps are the pipeline's
-nodes in definition order; their state comes from the job's child runs
-(``MLClient.jobs.list(parent_job_name=...)``). A step's log is its run's
-``user_logs/std_log.txt`` (first process of a distributed step), found
-through the workspace's run history service as the SDK's own ``stream``
-finds it, and read through its SAS URL. Following a job (``--wait``) is the
-library's polling loop over ``get`` and ``logs`` (``operations.jobs``).
+Submission builds the job offline (``pipeline_job``), checks that both
+clusters exist and that the environments its components name exist
+(``environments``), then ``MLClient.jobs.create_or_update`` uploads each
+component's code snapshot, registers the components and creates the job.
+
+Steps are the pipeline's nodes in definition order. Their state, times and
+errors come from the job's child runs in the workspace's run history
+service (the service ``MLClient.jobs.list(parent_job_name=...)`` and
+``jobs.stream`` read; one request gives every child with its times and
+error, where the SDK's objects keep neither). A step's log is its run's
+``user_logs/std_log.txt`` (first process of a distributed step), read
+through the SAS URL in the run's details. Following a job (``wait=True``)
+is the library's polling loop over ``get`` and ``logs`` (``operations.jobs``).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,7 +140,11 @@ class AzureJobs:
         """A job with its steps; ``NotFoundError`` when unknown. Never blocks long."""
         job = self._job(name)
         children = self._children(job) if job.type == "pipeline" else {}
-        return self._info(job, steps=self._steps(job, children))
+        info = self._info(job, steps=self._steps(job, children))
+        if info.done:
+            ended = self._details(job.name).get("endTimeUtc")
+            info = replace(info, ended_at=str(ended) if ended else None)
+        return info
 
     def list(self, limit: int = 50) -> tuple[JobInfo, ...]:
         """Recent top-level jobs, newest first (without their steps)."""
@@ -170,20 +178,20 @@ class AzureJobs:
         if step is None:
             order = {node: index for index, node in enumerate(job.jobs)}
             started = [
-                (str(getattr(c.creation_context, "created_at", "")), order.get(node, -1), c)
-                for node, c in children.items()
-                if _status(c.status) != "NotStarted"
+                (str(run.get("startTimeUtc") or ""), order.get(node, -1), run)
+                for node, run in children.items()
+                if _status(run.get("status")) != "NotStarted"
             ]
             if not started:
                 return ""
             latest = max(started, key=lambda item: item[:2])[2]
-            return self._run_log(latest.name)
+            return self._run_log(str(latest["runId"]))
         if step not in job.jobs:
             raise UsageError(
                 f"step: job {name} has no step {step!r} (steps: {', '.join(job.jobs)})"
             )
         child = children.get(step)
-        return self._run_log(child.name) if child is not None else ""
+        return self._run_log(str(child["runId"])) if child is not None else ""
 
     # ------------------------------------------------------------------ helpers
 
@@ -197,13 +205,16 @@ class AzureJobs:
                 hint="List jobs with `mlops-toolkit jobs list`.",
             ) from None
 
-    def _children(self, job: Any) -> dict[str, Any]:
-        with calling(f"steps of job {job.name!r}"):
-            children = list(self._ml.jobs.list(parent_job_name=job.name))
-        by_step: dict[str, Any] = {}
-        for child in children:
-            node = (child.properties or {}).get("azureml.nodeid") or child.display_name
-            by_step[str(node)] = child
+    def _children(self, job: Any) -> dict[str, dict[str, Any]]:
+        """The job's child runs (run history JSON) by pipeline node name."""
+        url: str | None = f"{self._history_url}/runs/{job.name}/children"
+        by_step: dict[str, dict[str, Any]] = {}
+        while url:
+            page = json.loads(self._fetch(url, authenticated=True))
+            for run in page.get("value") or ():
+                node = (run.get("properties") or {}).get("azureml.nodeid") or run.get("displayName")
+                by_step[str(node)] = run
+            url = page.get("nextLink")
         return by_step
 
     def _steps(self, job: Any, children: dict[str, Any]) -> tuple[JobStep, ...]:
@@ -211,19 +222,19 @@ class AzureJobs:
             return ()
         steps = []
         for node in job.jobs:
-            child = children.get(node)
-            if child is None:
+            run = children.get(node)
+            if run is None:
                 steps.append(JobStep(name=node, status="NotStarted"))
                 continue
-            status = _status(child.status)
-            error = self._run_error(child.name) if status == "Failed" else None
+            error = ((run.get("error") or {}).get("error") or {}).get("message")
             steps.append(
                 JobStep(
                     name=node,
-                    status=status,
-                    started_at=_iso(getattr(child.creation_context, "created_at", None)),
-                    log_path=f"azureml://jobs/{child.name}/{LOG_FILES[0]}",
-                    error=error,
+                    status=_status(run.get("status")),
+                    started_at=run.get("startTimeUtc"),
+                    ended_at=run.get("endTimeUtc"),
+                    log_path=f"azureml://jobs/{run['runId']}/{LOG_FILES[0]}",
+                    error=str(error) if error else None,
                 )
             )
         return tuple(steps)
@@ -279,14 +290,6 @@ class AzureJobs:
             if name in files:
                 return self._fetch(files[name], authenticated=False)
         return ""
-
-    def _run_error(self, run_id: str) -> str | None:
-        try:
-            details = self._details(run_id)
-        except (BackendError, NotFoundError):
-            return None
-        error = (details.get("error") or {}).get("error") or {}
-        return str(error.get("message") or "") or None
 
     def _fetch(self, url: str, *, authenticated: bool) -> str:
         """GET ``url`` (run history with an ARM token; SAS URLs without one)."""

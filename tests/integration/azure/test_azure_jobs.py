@@ -104,6 +104,8 @@ def test_following_a_job_reports_steps_and_streams_their_logs(
     assert "[check] checked 5 rows for contract-model" in lines
     assert "step make: Running" in progress and "step check: Completed" in progress
     assert progress[-1] == f"job {job.name}: Completed"
+    assert all(s.started_at and s.ended_at for s in job.steps) and job.ended_at
+    assert job.steps[0].ended_at <= job.steps[1].started_at  # type: ignore[operator]
     assert ready.jobs.logs(job.name).startswith("checked 5 rows")  # the last step's log
     assert ready.jobs.get(job.name).studio_url.startswith("https://ml.azure.com/runs/")
 
