@@ -11,6 +11,7 @@ uploaded from this machine.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -42,10 +43,16 @@ def to_model_version(model: Any) -> ModelVersion:
         created_at=created.isoformat(timespec="seconds") if created else None,
         tags={k: v for k, v in tags.items() if not k.startswith(ALIAS_TAG_PREFIX)},
         aliases=aliases,
-        run_id=getattr(model, "job_name", None) or None,
+        run_id=getattr(model, "job_name", None) or _job_of(str(model.path or "")),
         source=str(model.path) if model.path else None,
         description=model.description or "",
     )
+
+
+def _job_of(path: str) -> str | None:
+    """The job a ``azureml://jobs/<job>/outputs/...`` path comes from. Pure."""
+    match = re.match(r"azureml://jobs/([^/]+)/outputs/", path)
+    return match.group(1) if match else None
 
 
 def _number(version: ModelVersion) -> int:
@@ -149,7 +156,10 @@ class AzureModels:
     ) -> ModelVersion:
         """Register output ``output`` of job ``job`` as a new version of ``name``."""
         return self.register(
-            name, f"azureml://jobs/{job}/outputs/{output}", tags=tags, description=description
+            name,
+            f"azureml://jobs/{job}/outputs/{output}",
+            tags=tags,
+            description=description,
         )
 
     def set_alias(self, name: str, alias: str, version: str) -> ModelVersion:
