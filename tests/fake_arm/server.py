@@ -19,10 +19,12 @@ runs; tokens are checked against the fake credential's registry.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -241,6 +243,7 @@ class FakeArm:
         self.router = Router()
         self.state = FakeState(self)
         self._server: ThreadingHTTPServer | None = None
+        self._transports: list[Any] = []
         self._thread: threading.Thread | None = None
         from tests.fake_arm import (
             assets_api,
@@ -300,6 +303,15 @@ class FakeArm:
 
     def stop(self) -> None:
         self.state.shutdown()
+        for transport in self._transports:
+            transport.close()
+        self._transports.clear()
+        # azure-ai-ml never closes the storage clients it uploads code with (they reach
+        # the fake directly, by SAS URL); collect their sockets now rather than during
+        # some later test, where the ResourceWarning would be an error.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -320,10 +332,12 @@ class FakeArm:
     # ------------------------------------------------------------------ helpers for tests
 
     def transport(self) -> Any:
-        """A ``RequestsTransport`` that sends every https request here."""
+        """A ``RequestsTransport`` that sends every https request here (closed by ``stop``)."""
         from tests.fake_arm.transport import LoopbackTransport
 
-        return LoopbackTransport(self.address)
+        transport = LoopbackTransport(self.address)
+        self._transports.append(transport)
+        return transport
 
     def credential(self, *, lifetime: float = 3600.0) -> FakeCredential:
         """A ``TokenCredential`` whose tokens this fake accepts until they expire."""

@@ -194,7 +194,10 @@ class AzureConnection:
             from azure.core.pipeline.transport import RequestsTransport
 
             options = dict(self.sdk_options)
-            transport = options.pop("transport", None) or RequestsTransport(**options)
+            transport = options.pop("transport", None)
+            if transport is None:  # ours to close; a transport passed in is the caller's
+                transport = RequestsTransport(**options)
+                self._closers.append(transport)
             retries = {k: v for k, v in options.items() if k.startswith("retry_")}
             policies: list[Any] = [
                 HeadersPolicy(),
@@ -208,7 +211,7 @@ class AzureConnection:
 
     def close(self) -> None:
         """Close the clients and credential this connection created. Idempotent."""
-        for name in ("ml_client", "monitor_client", "credential"):
+        for name in ("ml_client", "monitor_client", "credential", "_pipelines"):
             self.__dict__.pop(name, None)
         closers, self._closers = self._closers, []
         for closer in closers:

@@ -147,6 +147,7 @@ class AzureEndpoints:
         return self._info(self._endpoint(name), self._deployments(name))
 
     def list_endpoints(self) -> tuple[EndpointInfo, ...]:
+        """Every endpoint of the workspace, by name (a few requests per endpoint)."""
         with calling("the workspace's endpoints"):
             endpoints = list(self._ml.online_endpoints.list())
         return tuple(
@@ -238,12 +239,14 @@ class AzureEndpoints:
             return ""
 
     def get_deployment(self, endpoint: str, name: str) -> DeploymentInfo:
+        """One deployment; ``NotFoundError`` when it does not exist."""
         what = f"deployment {name!r} of endpoint {endpoint!r}"
         with calling(what):
             deployment = self._ml.online_deployments.get(name=name, endpoint_name=endpoint)
         return _deployment_info(endpoint, deployment)
 
     def list_deployments(self, endpoint: str) -> tuple[DeploymentInfo, ...]:
+        """The endpoint's deployments by name; ``NotFoundError`` for an unknown endpoint."""
         self._endpoint(endpoint)
         found = sorted(self._deployments(endpoint), key=lambda d: d.name)
         return tuple(_deployment_info(endpoint, d) for d in found)
@@ -260,6 +263,7 @@ class AzureEndpoints:
             return
 
     def deployment_logs(self, endpoint: str, name: str, lines: int = 200) -> str:
+        """The last ``lines`` lines of the deployment's inference server log."""
         with calling(f"deployment {name!r} of endpoint {endpoint!r}"):
             return str(
                 self._ml.online_deployments.get_logs(name=name, endpoint_name=endpoint, lines=lines)
