@@ -67,8 +67,12 @@ class MLOpsClient:
         credential: Any = None,
         environ: Mapping[str, str] | None = None,
         terraform_factory: Callable[[Mapping[str, str]], Terraform] | None = None,
+        target_impl: Target | None = None,
         sdk_options: Mapping[str, Any] | None = None,
     ) -> None:
+        """``target_impl`` replaces the target the registry would build with any object
+        implementing the ``Target`` protocol (e.g. an in-memory fake in tests), as
+        httpx's ``transport=`` does; ``terraform_factory`` does the same for Terraform."""
         if target is not None and target not in TARGETS:
             raise ConfigError(
                 f"target: unknown target {target!r}; valid targets: {', '.join(TARGETS)}"
@@ -81,7 +85,8 @@ class MLOpsClient:
         self.environ: Mapping[str, str] = dict(os.environ if environ is None else environ)
         self.terraform_factory = terraform_factory or _find_terraform
         self.sdk_options: Mapping[str, Any] = dict(sdk_options or {})
-        self._target: Target | None = None
+        self._target: Target | None = target_impl
+        self._injected_target = target_impl is not None
 
     @classmethod
     def from_config(
@@ -141,7 +146,8 @@ class MLOpsClient:
         """Release the target's clients and connections. Idempotent."""
         if self._target is not None:
             self._target.close()
-            self._target = None
+            if not self._injected_target:
+                self._target = None
 
     def __enter__(self) -> MLOpsClient:
         return self

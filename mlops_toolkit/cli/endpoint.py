@@ -48,7 +48,8 @@ def deployment_dict(deployment: DeploymentInfo) -> dict[str, Any]:
 
 @click.group("endpoint")
 def endpoint() -> None:
-    """Online endpoints: create, inspect, invoke, split and mirror traffic, delete."""
+    """Online endpoints: create, deploy, invoke, split and mirror traffic, release new
+    versions progressively (swap), delete."""
 
 
 @endpoint.command("create")

@@ -102,7 +102,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from mlops_toolkit.cli import alerts, endpoint, env, init, jobs, models, provision
+    from mlops_toolkit.cli import alerts, endpoint, env, init, jobs, models, provision, release
+
+    del release  # its commands join the endpoint group on import
 
     cli.add_command(init.init)
     cli.add_command(env.env)

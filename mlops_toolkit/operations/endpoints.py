@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from mlops_toolkit.errors import UsageError
+from mlops_toolkit.operations.releases import ReleaseOperations, SwapPoller, SwapResult
 from mlops_toolkit.targets.base import (
     DeploymentInfo,
     DeploymentSpec,
@@ -39,6 +40,17 @@ class EndpointOperations:
 
     def __init__(self, client: MLOpsClient) -> None:
         self._client = client
+        self.releases = ReleaseOperations(client)
+
+    # ------------------------------------------------------------------ releases
+
+    def swap(self, endpoint: str, model: str, **kwargs: Any) -> SwapResult:
+        """Progressive blue/green release of ``model`` (see ``ReleaseOperations.swap``)."""
+        return self.releases.swap(endpoint, model, **kwargs)
+
+    def begin_swap(self, endpoint: str, model: str, **kwargs: Any) -> SwapPoller:
+        """``swap`` in the background; ``.result()`` blocks and returns or raises."""
+        return self.releases.begin_swap(endpoint, model, **kwargs)
 
     @property
     def _target(self) -> TargetEndpoints:

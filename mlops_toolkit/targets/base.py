@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+
+if TYPE_CHECKING:
+    from mlops_toolkit.rollout.store import RolloutStore
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -418,6 +421,8 @@ class Target(Protocol):
     """One environment on one target: a property per capability."""
 
     name: str
+    #: Seconds endpoint metrics take to become readable (rollout windows wait that long).
+    metrics_delay_s: float
 
     @property
     def workspace(self) -> WorkspaceOperations: ...
@@ -436,6 +441,10 @@ class Target(Protocol):
 
     @property
     def alerts(self) -> AlertOperations: ...
+
+    def rollout_store(self) -> RolloutStore:
+        """Where swaps of this environment keep their state and lease."""
+        ...
 
     def close(self) -> None:
         """Release clients and connections (not the resources). Idempotent."""

@@ -8,7 +8,10 @@ serves is byte for byte what was registered.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,11 +81,12 @@ class LocalModels:
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
         try:
-            mlflow.artifacts.download_artifacts(
-                artifact_uri=model.source,
-                dst_path=str(partial),
-                tracking_uri=self._target.paths.tracking_uri,
-            )
+            with _no_progress_bars():
+                mlflow.artifacts.download_artifacts(
+                    artifact_uri=model.source,
+                    dst_path=str(partial),
+                    tracking_uri=self._target.paths.tracking_uri,
+                )
         except Exception as exc:  # MLflow raises many kinds; all mean "could not copy"
             shutil.rmtree(partial, ignore_errors=True)
             raise BackendError(f"cannot download model {model.ref}: {exc}") from exc
@@ -93,6 +97,21 @@ class LocalModels:
         content.rename(target)
         shutil.rmtree(partial, ignore_errors=True)
         return str(target)
+
+
+@contextlib.contextmanager
+def _no_progress_bars() -> Iterator[None]:
+    """MLflow draws a progress bar on stderr for every download; the caller reports instead."""
+    name = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
+    previous = os.environ.get(name)
+    os.environ[name] = "false"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
 
 
 def _quote(value: str) -> str:

@@ -9,6 +9,7 @@ from mlops_toolkit.targets.local.paths import WorkspacePaths
 
 if TYPE_CHECKING:
     from mlops_toolkit.client import MLOpsClient
+    from mlops_toolkit.rollout.store import LocalRolloutStore
     from mlops_toolkit.targets.local.alerts import LocalAlerts
     from mlops_toolkit.targets.local.endpoints import LocalEndpoints
     from mlops_toolkit.targets.local.jobs import LocalJobs
@@ -21,6 +22,7 @@ class LocalTarget:
     """The ``Target`` protocol on this machine; state under ``<project>/.mlops/<env>/``."""
 
     name = "local"
+    metrics_delay_s = 0.0  # the router's metrics are readable at once
 
     def __init__(self, client: MLOpsClient) -> None:
         self.client = client
@@ -64,6 +66,11 @@ class LocalTarget:
         from mlops_toolkit.targets.local.alerts import LocalAlerts
 
         return LocalAlerts(self)
+
+    def rollout_store(self) -> LocalRolloutStore:
+        from mlops_toolkit.rollout.store import LocalRolloutStore
+
+        return LocalRolloutStore(self.paths.root)
 
     def close(self) -> None:
         """Nothing to release: every call opens and closes what it uses."""
