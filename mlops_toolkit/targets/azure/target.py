@@ -4,6 +4,12 @@ Created by the registry (``mlops_toolkit.targets.registry``) for an
 ``MLOpsClient`` whose target is ``azure``. Creating it contacts nothing and
 needs no credentials; the first operation that sends a request builds the
 SDK clients (``connection``), checking for credentials first.
+
+Rollouts (``endpoint swap``) keep their state and lease in the environment's
+state directory on the machine that runs them, as on the local target: one
+swap per endpoint per machine. Azure Monitor publishes endpoint metrics a
+few minutes late, so rollout windows wait ``metrics_delay_s`` before reading
+them.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from mlops_toolkit.targets.azure.connection import AzureConnection
 
 if TYPE_CHECKING:
     from mlops_toolkit.client import MLOpsClient
+    from mlops_toolkit.rollout.store import LocalRolloutStore
     from mlops_toolkit.targets.azure.alerts import AzureAlerts
     from mlops_toolkit.targets.azure.endpoints import AzureEndpoints
     from mlops_toolkit.targets.azure.environments import AzureEnvironments
@@ -28,6 +35,8 @@ class AzureTarget:
     """The ``Target`` protocol on Azure Machine Learning, plus ``environments``."""
 
     name = "azure"
+    #: Azure Monitor's usual ingestion delay of platform metrics (about 1-3 minutes).
+    metrics_delay_s = 180.0
 
     def __init__(self, client: MLOpsClient) -> None:
         self.client = client
@@ -76,6 +85,12 @@ class AzureTarget:
         from mlops_toolkit.targets.azure.alerts import AzureAlerts
 
         return AzureAlerts(self)
+
+    def rollout_store(self) -> LocalRolloutStore:
+        """Swap state and lease under ``<project>/.mlops/<env>/rollouts`` (this machine)."""
+        from mlops_toolkit.rollout.store import LocalRolloutStore
+
+        return LocalRolloutStore(self.client.state_dir)
 
     def close(self) -> None:
         """Close the SDK clients and the credential this target created. Idempotent."""
