@@ -92,6 +92,8 @@ def test_the_action_group_terraform_created_is_used_and_never_written(
     (state / "outputs.json").write_text(
         json.dumps(
             {
+                "environment": "dev",
+                "applied_at": "2026-11-23T00:00:00+00:00",
                 "outputs": {
                     "subscription_id": arm.subscription_id,
                     "resource_group_name": arm.resource_group,
