@@ -100,7 +100,7 @@ def test_the_action_group_terraform_created_is_used_and_never_written(
                     "workspace_name": arm.workspace,
                     "location": "westeurope",
                     "action_group_id": terraform_group,
-                }
+                },
             }
         ),
         encoding="utf-8",
