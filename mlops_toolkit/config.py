@@ -216,7 +216,8 @@ class AlertSettings(_Model):
     def _frequency(cls, v: int) -> int:
         if v not in ALERT_FREQUENCIES_MINUTES:
             raise ValueError(
-                f"must be one of {', '.join(map(str, ALERT_FREQUENCIES_MINUTES))} minutes, got {v!r}"
+                f"must be one of {', '.join(map(str, ALERT_FREQUENCIES_MINUTES))} minutes, "
+                f"got {v!r}"
             )
         return v
 
