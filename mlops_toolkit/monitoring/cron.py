@@ -42,10 +42,24 @@ def check_cron(expression: str) -> str | None:
     return None
 
 
-def next_fire(expression: str, after: float) -> float:
-    """The first fire time of ``expression`` strictly after ``after`` (unix seconds, UTC)."""
+def check_time_zone(name: str) -> str | None:
+    """Why ``name`` is not an IANA time zone (``UTC``, ``Europe/Berlin``), or None."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"must be an IANA time zone such as UTC or Europe/Berlin, got {name!r}"
+    return None
+
+
+def next_fire(expression: str, after: float, time_zone: str = "UTC") -> float:
+    """The first fire time of ``expression`` (read in ``time_zone``) strictly after
+    ``after``; unix seconds."""
+    from zoneinfo import ZoneInfo
+
     from croniter import croniter
 
-    start = datetime.fromtimestamp(after, timezone.utc)
+    start = datetime.fromtimestamp(after, ZoneInfo(time_zone))
     nxt: datetime = croniter(expression, start).get_next(datetime)
     return nxt.timestamp()

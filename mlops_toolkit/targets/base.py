@@ -447,6 +447,12 @@ class AlertOperations(Protocol):
 
     def delete_rule(self, name: str) -> None: ...
 
+    def send_test_notification(self, now: float) -> tuple[str, ...]:
+        """Send a sample notification through the configured channels (local: log
+        file and webhook; azure: the action group's receivers). Returns what was
+        reached; ``BackendError`` when a channel refuses."""
+        ...
+
 
 class MonitoringOperations(Protocol):
     """Collected model data and the training data of registered versions."""
