@@ -24,7 +24,9 @@ def _time(value: str | None, flag: str) -> float | None:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"{flag}: expected an ISO time such as 2026-01-02T03:00Z, got {value!r}")
+        raise UsageError(
+            f"{flag}: expected an ISO time such as 2026-01-02T03:00Z, got {value!r}"
+        ) from None
     if moment.tzinfo is None:
         raise UsageError(f"{flag}: give a time zone (Z or +01:00), got {value!r}")
     return moment.timestamp()
@@ -43,7 +45,7 @@ def _time(value: str | None, flag: str) -> float | None:
 @click.option("--retrain", is_flag=True,
               help="On drift, train on the window's labelled inputs.")  # fmt: skip
 @click.option("--labels", type=click.Path(dir_okay=False, path_type=Path),
-              help="Labels for --retrain (default: monitoring.retraining.labels_file).")  # fmt: skip
+              help="Labels for --retrain (monitoring.retraining.labels_file).")  # fmt: skip
 @output_option
 def drift(
     env_name: str, config_file: Path | None, project_dir: Path, target: str | None,
