@@ -245,7 +245,7 @@ def _when(moment: float | None) -> str | None:
     "--time-zone", default="UTC", show_default=True, help="IANA zone the cron is read in."
 )
 @click.option("--set", "sets", multiple=True, metavar="STEP.INPUT=VALUE",
-              help="Pipeline input of each run (default: monitoring.retraining.inputs).")  # fmt: skip
+              help="Pipeline input of each run (monitoring.retraining.inputs).")  # fmt: skip
 @output_option
 def schedule_job(
     name: str, env_name: str, config_file: Path | None, project_dir: Path, target: str | None,
