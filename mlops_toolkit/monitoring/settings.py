@@ -6,13 +6,13 @@
       drift:
         window_minutes: 60          # production window: the last N minutes of collected data
         min_records: 200            # fewer descriptions in the window: no verdict
-        baseline_records: 300       # prediction reference: the first N the live version scored
+        baseline_records: 500       # prediction reference: the first N the live version scored
         reference_rows: 5000        # rows sampled from the training data (input reference)
         max_words: 80               # longer descriptions count as over-long
         positive_label: non_compliant  # the label whose share prediction drift follows
         schedule: "0 * * * *"       # when checks run (Azure ML monitor; cron locally)
         thresholds:                 # a signal above its threshold raises the alarm
-          prediction_share: 0.10    # |change| of the share predicted non_compliant
+          prediction_share: 0.15    # |change| of the share predicted non_compliant
           prediction_confidence: 0.25  # Kolmogorov-Smirnov statistic, top-class confidence
           text_length: 0.20         # Kolmogorov-Smirnov statistic, words per description
           token_distribution: 0.12  # Jensen-Shannon distance, token frequencies
@@ -89,7 +89,7 @@ def _fraction(default: float) -> Any:
 class DriftThresholds(_Settings):
     """One threshold per signal; every statistic lies in [0, 1]."""
 
-    prediction_share: float = _fraction(0.10)
+    prediction_share: float = _fraction(0.15)
     prediction_confidence: float = _fraction(0.25)
     text_length: float = _fraction(0.20)
     token_distribution: float = _fraction(0.12)
@@ -117,7 +117,7 @@ class DriftSettings(_Settings):
 
     window_minutes: int = Field(default=60, ge=1, le=43200)
     min_records: int = Field(default=200, ge=20, le=1_000_000)
-    baseline_records: int = Field(default=300, ge=20, le=1_000_000)
+    baseline_records: int = Field(default=500, ge=20, le=1_000_000)
     reference_rows: int = Field(default=5000, ge=100, le=1_000_000)
     max_words: int = Field(default=80, ge=1, le=100_000)
     positive_label: str = "non_compliant"
