@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mlops_toolkit.monitoring.drift import build_profile, compare
-from mlops_toolkit.monitoring.records import parse_jsonl, pair_azure_collector_lines
+from mlops_toolkit.monitoring.records import pair_azure_collector_lines, parse_jsonl
 from mlops_toolkit.monitoring.report import DriftReport, render_png
 from mlops_toolkit.monitoring.settings import SIGNALS, DriftSettings
 from tests.examples.compliance_nlp.serving_fixtures import import_src
