@@ -8,6 +8,7 @@ status class, error rate, latency percentiles): what rollout gates and
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -132,6 +133,12 @@ class MetricOperations:
     ) -> MetricsSummary:
         """Per-deployment figures for the last ``window`` seconds (up to ``end``)."""
         end = self._clock() if end is None else end
-        start = end - window
-        series = self.query(endpoint, start=start, end=end, interval=window)
-        return summarize_series(endpoint, start, end, series)
+        return self.window(endpoint, end - window, end)
+
+    def window(self, endpoint: str, start: float, end: float) -> MetricsSummary:
+        """Per-deployment figures for ``[start, end)``, widened to whole seconds (the
+        grain every target records at) and read as one interval."""
+        first, last = math.floor(start), math.ceil(end)
+        last = max(last, first + 1)
+        series = self.query(endpoint, start=first, end=last, interval=last - first)
+        return summarize_series(endpoint, first, last, series)

@@ -384,10 +384,7 @@ class SwapController:
     def _read_metrics(self, endpoint: str, start: float, end: float) -> MetricsSummary:
         if self.metrics is not None:
             return self.metrics(endpoint, start, end)
-        from mlops_toolkit.operations.metrics import summarize_series
-
-        series = self.client.metrics.query(endpoint, start=start, end=end, interval=end - start)
-        return summarize_series(endpoint, start, end, series)
+        return self.client.metrics.window(endpoint, start, end)
 
     def _unfinished(self, endpoint: str) -> RolloutState:
         state = self.store.load(endpoint)

@@ -37,8 +37,10 @@ class LocalMetrics:
         self._target = target
 
     def query(self, query: MetricsQuery) -> tuple[MetricSeries, ...]:
+        # The router records per second: it serves whole-second intervals.
+        interval = max(1, round(query.interval))
         data = self._target.endpoints.router_metrics(
-            query.endpoint, query.start, query.end, query.interval
+            query.endpoint, query.start, query.end, interval
         )
         return router_metrics_to_series(data, query.names or ALL_METRICS)
 

@@ -2,7 +2,8 @@
 
 Versions of ``compliance-nlp`` are the untrained (contract-valid) ONNX export
 of the serving tests, registered as ``register.py`` lays them out: v1 and v2
-healthy, v3 carrying a fault (every request answered 500), v4 slow (600 ms).
+healthy; v3 answers 500 once past its smoke test (from its 11th request), v4
+is slow (600 ms), v5 answers every request 500.
 Deployments run ``fault_score.py`` (the reference ``score.py`` plus faults).
 """
 
@@ -22,7 +23,11 @@ onnx_dir = serving_fixtures.onnx_dir
 untrained_model_dir = serving_fixtures.untrained_model_dir
 
 SCORE = Path(__file__).resolve().parent / "fault_score.py"
-FAULTS = {3: {"error_rate": 1.0}, 4: {"delay_ms": 600}}
+FAULTS = {
+    3: {"error_rate": 1.0, "after_requests": 10},
+    4: {"delay_ms": 600},
+    5: {"error_rate": 1.0},
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +40,7 @@ def local_project(tmp_path_factory: pytest.TempPathFactory, onnx_dir: Path) -> I
     client = MLOpsClient.from_config("dev", project_dir=project, environ={})
     client.environments.provision()
     faults = {number: {"fault.json": json.dumps(fault)} for number, fault in FAULTS.items()}
-    register_local_versions(client, onnx_dir, 4, name="compliance-nlp", extra_files=faults)
+    register_local_versions(client, onnx_dir, 5, name="compliance-nlp", extra_files=faults)
     try:
         yield project
     finally:

@@ -1,8 +1,10 @@
 """The reference ``score.py`` with faults a model version carries, for release tests.
 
 A model version whose files include ``fault.json`` (``{"error_rate": 0..1,
-"delay_ms": n}``) answers a share of requests with HTTP 500 and/or slower:
-a deliberately broken version, served by the real inference server.
+"delay_ms": n, "after_requests": n}``) answers a share of requests with HTTP
+500 and/or slower, from its ``after_requests``-th request on (a version that
+passes its smoke test and breaks under traffic): a deliberately broken
+version, served by the real inference server.
 Versions without the file behave exactly like the reference example.
 """
 
@@ -22,6 +24,7 @@ sys.path.insert(0, str(EXAMPLE_SRC))
 import score as reference  # noqa: E402
 
 _fault: dict[str, float] = {}
+_served = 0
 
 
 def init() -> None:
@@ -32,6 +35,10 @@ def init() -> None:
 
 
 def run(raw_data: Any) -> Any:
+    global _served
+    _served += 1
+    if _served <= int(_fault.get("after_requests", 0)):
+        return reference.run(raw_data)
     if _fault.get("delay_ms"):
         time.sleep(float(_fault["delay_ms"]) / 1000)
     if random.random() < float(_fault.get("error_rate", 0.0)):

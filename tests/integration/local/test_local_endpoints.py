@@ -110,6 +110,7 @@ def test_keys_loopback_dead_deployments_and_honest_show(
             request = urllib.request.Request(info.scoring_uri, data=body, headers=headers)
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(request, timeout=10)
+            refused.value.close()
             assert refused.value.code == 401
 
         state = json.loads(
