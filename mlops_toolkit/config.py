@@ -22,15 +22,19 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mlops_toolkit.errors import ConfigError, NotFoundError
-from mlops_toolkit.naming import NAME_RULES, ResourceNames, derive_names, validate_names
+from mlops_toolkit.naming import (
+    FORMAT_RULES,
+    LOG_RETENTION_DAYS,
+    NAME_RULES,
+    NameRule,
+    ResourceNames,
+    derive_names,
+    validate_names,
+)
 
 ENVIRONMENTS = ("dev", "test", "prod")
 TARGETS = ("local", "azure")
 SUBSCRIPTION_ENV_VAR = "AZURE_SUBSCRIPTION_ID"
-
-_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-_VM_SIZE = re.compile(r"Standard_[A-Za-z0-9_]+")
 
 # Public Azure regions (``az account list-locations``). Sovereign clouds may add more.
 AZURE_REGIONS = frozenset(
@@ -81,11 +85,7 @@ class StateSettings(_Model):
     @field_validator("container")
     @classmethod
     def _container(cls, v: str) -> str:
-        if not re.fullmatch(r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]", v):
-            raise ValueError(
-                f"must be 3-63 lowercase letters, digits and single hyphens, got {v!r}"
-            )
-        return v
+        return _format("storage_container", v, NAME_RULES)
 
     @field_validator("key")
     @classmethod
@@ -149,9 +149,7 @@ class ComputeCluster(_Model):
     @field_validator("vm_size")
     @classmethod
     def _vm_size(cls, v: str) -> str:
-        if not _VM_SIZE.fullmatch(v):
-            raise ValueError(f"must be an Azure VM size such as Standard_DS3_v2, got {v!r}")
-        return v
+        return _format("vm_size", v)
 
     @model_validator(mode="after")
     def _nodes(self) -> ComputeCluster:
@@ -178,7 +176,19 @@ class ComputeSettings(_Model):
 class MonitoringSettings(_Model):
     """Log Analytics retention."""
 
-    log_retention_days: int = Field(default=30, ge=30, le=730)
+    log_retention_days: int = Field(
+        default=30,
+        description="Days Log Analytics and Application Insights keep data; "
+        "one of the periods Application Insights accepts.",
+    )
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, v: int) -> int:
+        if v not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(map(str, LOG_RETENTION_DAYS))
+            raise ValueError(f"must be one of {allowed} (Application Insights), got {v}")
+        return v
 
 
 class AlertSettings(_Model):
@@ -194,9 +204,7 @@ class AlertSettings(_Model):
     @field_validator("action_group_email")
     @classmethod
     def _email(cls, v: str) -> str:
-        if not _EMAIL.fullmatch(v):
-            raise ValueError(f"must be an e-mail address, got {v!r}")
-        return v
+        return _format("email", v)
 
     @field_validator("endpoint_error_rate_threshold", mode="before")
     @classmethod
@@ -225,23 +233,17 @@ class EnvironmentConfig(_Model):
     @field_validator("namespace")
     @classmethod
     def _namespace(cls, v: str) -> str:
-        if not re.fullmatch(r"[a-z][a-z0-9]{1,7}", v):
-            raise ValueError(
-                f"must be 2-8 lowercase letters or digits starting with a letter, got {v!r}"
-            )
-        return v
+        return _format("namespace", v)
 
     @field_validator("postfix")
     @classmethod
     def _postfix(cls, v: str) -> str:
-        if not re.fullmatch(r"[0-9]{1,4}", v):
-            raise ValueError(f"must be 1-4 digits, got {v!r}")
-        return v
+        return _format("postfix", v)
 
     @field_validator("location")
     @classmethod
     def _location(cls, v: str) -> str:
-        if v not in AZURE_REGIONS:
+        if FORMAT_RULES["location"].violation(v) or v not in AZURE_REGIONS:
             guess = v.replace(" ", "").lower()
             hint = f" (did you mean {guess!r}?)" if guess in AZURE_REGIONS else ""
             raise ValueError(f"must be an Azure region name such as 'westeurope', got {v!r}{hint}")
@@ -250,7 +252,7 @@ class EnvironmentConfig(_Model):
     @field_validator("subscription_id")
     @classmethod
     def _subscription(cls, v: str | None) -> str | None:
-        if v is not None and not _GUID.fullmatch(v):
+        if v is not None and FORMAT_RULES["guid"].violation(v):
             raise ValueError(f"must be a subscription GUID, got {v!r}")
         return v.lower() if v else v
 
@@ -298,6 +300,14 @@ def _rule(kind: str, value: str) -> str:
     reason = NAME_RULES[kind].violation(value)
     if reason:
         raise ValueError(reason)
+    return value
+
+
+def _format(kind: str, value: str, rules: Mapping[str, NameRule] = FORMAT_RULES) -> str:
+    """Check ``value`` against a shared rule; the message states the whole rule."""
+    rule = rules[kind]
+    if rule.violation(value):
+        raise ValueError(f"must be {rule.summary}, got {value!r}")
     return value
 
 

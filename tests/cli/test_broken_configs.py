@@ -61,7 +61,8 @@ MUTATED: list[tuple[str, dict[str, Any], Mutation, str]] = [
     ("max-nodes-as-text", DEV, _set("compute.gpu.max_nodes", "two"), "compute.gpu.max_nodes"),
     ("min-above-max", DEV, _set("compute.cpu.min_nodes", 9), "compute.cpu: min_nodes (9)"),
     ("compute-name-digit", DEV, _set("compute.cpu.name", "9cluster"), "compute.cpu.name: must be"),
-    ("compute-name-long", DEV, _set("compute.gpu.name", "gpu-cluster-xl-01"), "compute.gpu.name"),
+    ("compute-name-short", DEV, _set("compute.gpu.name", "g1"), "compute.gpu.name: must be 3-32"),
+    ("compute-name-long", DEV, _set("compute.gpu.name", "gpu-" + "x" * 29), "compute.gpu.name"),
     ("cluster-names-equal", DEV, _set("compute.gpu.name", "cpu-cluster"), "compute: cpu.name"),
     ("priority-spot", DEV, _set("compute.gpu.priority", "spot"), "compute.gpu.priority"),
     ("vm-size-short", DEV, _set("compute.cpu.vm_size", "DS3_v2"), "compute.cpu.vm_size"),
@@ -73,6 +74,7 @@ MUTATED: list[tuple[str, dict[str, Any], Mutation, str]] = [
     ("email-invalid", DEV, _set("alerts.action_group_email", "nobody"), "action_group_email"),
     ("quota-over-100", DEV, _set("alerts.quota_utilization_threshold", 150), "quota_utilization"),
     ("retention-too-short", DEV, _set("monitoring.log_retention_days", 7), "log_retention_days"),
+    ("retention-not-appi", DEV, _set("monitoring.log_retention_days", 45), "Application Insights"),
     ("tags-not-mapping", DEV, _set("tags", ["a", "b"]), "tags:"),
     ("tag-value-number", DEV, _set("tags.owner", 42), "tags.owner"),
     (
