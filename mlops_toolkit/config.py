@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mlops_toolkit.errors import ConfigError, NotFoundError
 from mlops_toolkit.naming import (
+    ALLOWED_IP_RANGE_RULE,
     FORMAT_RULES,
     LOG_RETENTION_DAYS,
     NAME_RULES,
@@ -109,7 +110,12 @@ class NetworkSettings(_Model):
     vnet_address_space: str = "10.10.0.0/16"
     managed_network: Literal[
         "disabled", "allow_internet_outbound", "allow_only_approved_outbound"
-    ] = "disabled"
+    ] = "allow_only_approved_outbound"
+    allowed_ip_ranges: list[str] = Field(
+        default_factory=list,
+        description="Public addresses or CIDR blocks let through the deny-by-default firewalls "
+        "of storage, Key Vault and the registry while public_network_access is on.",
+    )
 
     @field_validator("vnet_address_space")
     @classmethod
@@ -123,6 +129,33 @@ class NetworkSettings(_Model):
         if not net.is_private:
             raise ValueError(f"must be a private address range (RFC 1918), got {v!r}")
         return v
+
+    @field_validator("allowed_ip_ranges")
+    @classmethod
+    def _ip_ranges(cls, v: list[str]) -> list[str]:
+        for value in v:
+            reason = ALLOWED_IP_RANGE_RULE.violation(value)
+            if reason:
+                raise ValueError(reason)
+        if len(set(v)) != len(v):
+            raise ValueError(f"must not repeat an entry, got {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _reachable(self) -> NetworkSettings:
+        if self.allowed_ip_ranges and not self.public_network_access:
+            raise ValueError(
+                "allowed_ip_ranges: has no effect while public_network_access is false "
+                "(the public endpoints are off); remove it or turn public_network_access on"
+            )
+        if self.managed_network == "disabled" and not self.private_networking:
+            raise ValueError(
+                "managed_network: 'disabled' without private_networking leaves compute nodes "
+                "no way through the deny-by-default firewalls of storage and Key Vault; use "
+                "'allow_internet_outbound' or 'allow_only_approved_outbound', or turn "
+                "private_networking on"
+            )
+        return self
 
 
 class WorkspaceSettings(_Model):
