@@ -293,10 +293,10 @@ class EnvironmentConfig(_Model):
     @classmethod
     def _tags(cls, v: dict[str, str]) -> dict[str, str]:
         for key, value in v.items():
-            if not 1 <= len(key) <= 512 or re.search(r"[<>%&\\?/]", key):
-                raise ValueError(f"tag name {key!r} must be 1-512 characters without <>%&\\?/")
-            if len(value) > 256:
-                raise ValueError(f"tag {key!r} value must be at most 256 characters")
+            if FORMAT_RULES["tag_name"].violation(key):
+                raise ValueError(f"tag name {key!r} must be {FORMAT_RULES['tag_name'].summary}")
+            if FORMAT_RULES["tag_value"].violation(value):
+                raise ValueError(f"tag {key!r} value must be {FORMAT_RULES['tag_value'].summary}")
         return v
 
     @model_validator(mode="after")

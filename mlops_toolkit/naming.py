@@ -202,6 +202,8 @@ FORMAT_RULES: dict[str, NameRule] = {
         10, 64, r"^Standard_[A-Za-z0-9_]+$", "an Azure VM size such as Standard_DS3_v2"
     ),
     "email": NameRule(6, 254, r"^[^@ \t\r\n]+@[^@ \t\r\n]+[.][A-Za-z]{2,}$", "an e-mail address"),
+    "tag_name": NameRule(1, 512, r"^[^<>%&\\?/]+$", "1-512 characters without <>%&\\?/"),
+    "tag_value": NameRule(0, 256, r"^.*$", "at most 256 characters on one line"),
 }
 
 ALLOWED_IP_RANGE_RULE = IpRangeRule(
