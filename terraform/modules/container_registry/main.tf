@@ -17,6 +17,13 @@ resource "azurerm_container_registry" "this" {
   zone_redundancy_enabled       = var.zone_redundancy_enabled
   data_endpoint_enabled         = true
 
+  # Deny by default, also while the public endpoint is open: only allowed_ip_ranges (as
+  # CIDR blocks) and trusted Azure services get through.
+  network_rule_set = [{
+    default_action = "Deny"
+    ip_rule        = [for ip in var.allowed_ip_ranges : { action = "Allow", ip_range = strcontains(ip, "/") ? ip : "${ip}/32" }]
+  }]
+
   identity {
     type = "SystemAssigned"
   }

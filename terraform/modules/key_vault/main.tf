@@ -15,8 +15,9 @@ resource "azurerm_key_vault" "this" {
   enabled_for_template_deployment = false
 
   network_acls {
-    # Deny unless the public endpoint is deliberately open to everyone (dev without an IP list).
-    default_action = var.public_network_access_enabled && length(var.allowed_ip_ranges) == 0 ? "Allow" : "Deny"
+    # Deny by default, also while the public endpoint is open: only allowed_ip_ranges and
+    # trusted Azure services (the workspace) get through.
+    default_action = "Deny"
     bypass         = "AzureServices"
     ip_rules       = var.allowed_ip_ranges
   }

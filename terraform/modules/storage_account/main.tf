@@ -26,8 +26,9 @@ resource "azurerm_storage_account" "this" {
   }
 
   network_rules {
-    # Deny unless the public endpoint is deliberately open to everyone (dev without an IP list).
-    default_action = var.public_network_access_enabled && length(var.allowed_ip_ranges) == 0 ? "Allow" : "Deny"
+    # Deny by default, also while the public endpoint is open: only allowed_ip_ranges and
+    # trusted Azure services (the workspace, logging and metrics) get through.
+    default_action = "Deny"
     bypass         = ["AzureServices", "Logging", "Metrics"]
     ip_rules       = var.allowed_ip_ranges
   }
