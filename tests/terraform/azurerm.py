@@ -267,7 +267,7 @@ class Workspace:
         )
         self._initialised.pop(self.root.resolve(), None)
         self.init(".", backend=True)
-        _write_az(bin_dir)
+        write_stand_in_az(bin_dir)
         extra = {
             "PATH": f"{bin_dir}{os.pathsep}{self.env.get('PATH', '')}",
             "ARM_RESOURCE_PROVIDER_REGISTRATIONS": "none",
@@ -301,7 +301,8 @@ def _slug(relative: Path) -> str:
     return "root" if str(relative) == "." else str(relative).replace(os.sep, "_")
 
 
-def _write_az(bin_dir: Path) -> None:
+def write_stand_in_az(bin_dir: Path) -> None:
+    """Put an `az` that runs azure_cli_stand_in.py into `bin_dir`."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     az = bin_dir / "az"
     az.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{STAND_IN_AZ}" "$@"\n')
