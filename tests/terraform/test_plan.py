@@ -68,6 +68,7 @@ PARAMS = [
 @pytest.mark.parametrize(("name", "label"), PARAMS)
 def test_terraform_test_passes(results: Results, name: str, label: str) -> None:
     outcome = results.get(name, label).outcome
+    assert results.azurerm.workspace(label).init(".") == results.azurerm.version(label)
     assert outcome.runs == {"plan": "pass", "apply": "pass"}, "\n".join(map(str, outcome.errors))
     assert outcome.status == "pass" and not outcome.errors
 

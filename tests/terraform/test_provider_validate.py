@@ -23,8 +23,12 @@ def test_validates_with_the_provider(azurerm: AzurermSetup, label: str, director
         assert workspace.init(directory) == azurerm.version(label)
 
 
-def test_lowest_is_the_lower_bound_of_the_root_constraint(azurerm: AzurermSetup) -> None:
+def test_lowest_is_the_lower_bound_of_the_root_constraint(
+    azurerm: AzurermSetup, capsys: pytest.CaptureFixture[str]
+) -> None:
     lowest = azurerm.version("lowest")
     newest = azurerm.version("newest")
+    with capsys.disabled():
+        print(f"\nazurerm provider versions under test: lowest {lowest}, newest {newest}")
     assert tuple(map(int, lowest.split("."))) <= tuple(map(int, newest.split(".")))
     assert azurerm.probes["lowest"].pin == lowest
