@@ -32,6 +32,7 @@ from mlops_toolkit.naming import (
     derive_names,
     validate_names,
 )
+from mlops_toolkit.rollout.policy import ReleaseSettings
 
 ENVIRONMENTS = ("dev", "test", "prod")
 TARGETS = ("local", "azure")
@@ -245,6 +246,62 @@ class AlertSettings(_Model):
         return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
 
+class WorkloadSettings(_Model):
+    """What ``train`` runs and ``deploy`` serves; paths are relative to the project directory.
+
+    Unset paths mean the reference example that ships with the toolkit
+    (``examples/compliance_nlp``).
+    """
+
+    pipeline: str | None = Field(default=None, description="Azure ML pipeline job YAML.")
+    scoring_script: str | None = Field(default=None, description="score.py of deployments.")
+    sample_data: str | None = Field(
+        default=None, description="Labelled CSV (description,label) for smoke tests."
+    )
+    model_name: str = "compliance-nlp"
+    champion_alias: str = "champion"
+    champion_input: str = Field(
+        default="evaluate.champion_model",
+        description="STEP.INPUT that receives the champion model's folder.",
+    )
+    model_name_input: str = Field(
+        default="register.model_name", description="STEP.INPUT that names the model to register."
+    )
+
+    @field_validator("champion_input", "model_name_input")
+    @classmethod
+    def _step_input(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*", v):
+            raise ValueError(
+                f"must be STEP.INPUT of the pipeline, e.g. evaluate.champion_model, got {v!r}"
+            )
+        return v
+
+    @field_validator("model_name", "champion_alias")
+    @classmethod
+    def _registry_name(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}", v):
+            raise ValueError(
+                f"must be 1-255 letters, digits, '-', '_' or '.', starting alphanumeric, got {v!r}"
+            )
+        return v
+
+
+class EndpointSettings(_Model):
+    """Online endpoint defaults for deployments (Azure) and local scoring servers."""
+
+    auth_mode: Literal["key", "aml_token"] = "key"
+    instance_type: str = "Standard_DS3_v2"
+    instance_count: int = Field(default=1, ge=1, le=20)
+    request_timeout_ms: int = Field(default=5000, ge=1000, le=180000)
+    local_workers: int = Field(default=1, ge=1, le=8)
+
+    @field_validator("instance_type")
+    @classmethod
+    def _instance_type(cls, v: str) -> str:
+        return _format("vm_size", v)
+
+
 class EnvironmentConfig(_Model):
     """One environment (dev, test or prod), as written in ``config-infra-<env>.yml``."""
 
@@ -261,6 +318,9 @@ class EnvironmentConfig(_Model):
     compute: ComputeSettings
     monitoring: MonitoringSettings = MonitoringSettings()
     alerts: AlertSettings
+    workload: WorkloadSettings = WorkloadSettings()
+    endpoints: EndpointSettings = EndpointSettings()
+    release: ReleaseSettings = ReleaseSettings()
     tags: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("namespace")
@@ -413,7 +473,7 @@ def load_config(
     except FileNotFoundError:
         raise NotFoundError(
             f"config file {path} does not exist",
-            hint="Create it (see config-infra-dev.yml) or pass --config PATH.",
+            hint="Create it (`mlops-toolkit init` writes starters) or pass config_file=PATH.",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{source}: cannot read the file: {exc}") from None
@@ -427,7 +487,7 @@ def load_config(
     config = parse_config(data, source, environ)
     if expected_env is not None and config.environment != expected_env:
         raise ConfigError(
-            f"{source}: environment: must be {expected_env!r} for --env {expected_env}, "
+            f"{source}: environment: must be {expected_env!r} for environment={expected_env!r}, "
             f"got {config.environment!r}"
         )
     return config

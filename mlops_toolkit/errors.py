@@ -95,9 +95,13 @@ class AuthenticationError(BackendError):
 
 
 class GateFailed(ToolkitError):
-    """A rollout gate failed; the rollout was rolled back."""
+    """A rollout gate failed; the rollout was rolled back. ``result`` holds its report."""
 
     exit_code = 7
+
+    def __init__(self, message: str, *, hint: str | None = None, result: object = None) -> None:
+        super().__init__(message, hint=hint)
+        self.result = result
 
 
 class OperationTimeout(ToolkitError):

@@ -169,6 +169,12 @@ NAME_RULES: dict[str, NameRule] = {
         r"^[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$",
         "3-32 letters, digits and hyphens, starting with a letter and ending alphanumeric",
     ),
+    "online_deployment": NameRule(
+        3,
+        32,
+        r"^[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$",
+        "3-32 letters, digits and hyphens, starting with a letter and ending alphanumeric",
+    ),
     # Azure ML compute (the azurerm provider's rule): 3-32 characters.
     "compute": NameRule(
         3,

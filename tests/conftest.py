@@ -1,15 +1,50 @@
-"""Shared fixtures: repository paths and a sentinel Terraform binary."""
+"""Shared fixtures: repository paths, a sentinel Terraform binary, and the process guard.
+
+Every test runs under ``no_process_left`` (see ``tests/process_guard.py``):
+a process a test starts and leaves running fails that test. Processes that
+session- or module-scoped fixtures start carry the session's tag, checked
+once when the session ends.
+"""
 
 from __future__ import annotations
 
 import os
 import stat
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.process_guard import TAG, guard, tagged_processes
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_MODULE = REPO_ROOT / "examples" / "provider_less_env"
+SESSION_TAG = uuid.uuid4().hex
+os.environ[TAG] = SESSION_TAG  # inherited by processes that fixtures of any scope start
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_by_the_session() -> Iterator[None]:
+    """Fail the session if a process started by a long-lived fixture outlives it."""
+    yield
+    import time
+
+    deadline = time.monotonic() + 10
+    while tagged_processes(SESSION_TAG) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = tagged_processes(SESSION_TAG)
+    for proc in left:
+        proc.kill()
+    assert not left, "processes left running: " + ", ".join(
+        f"{p.pid} {' '.join(p.cmdline())[:100]}" for p in left
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_process_left(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Fail any test that leaves a process running."""
+    yield from guard(monkeypatch)
 
 
 @pytest.fixture

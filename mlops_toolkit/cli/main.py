@@ -7,17 +7,63 @@ transformers) are never imported here: subcommands import what they need.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import click
 
 from mlops_toolkit.errors import ToolkitError
 
+#: Library parameter names and the flags that set them. Library errors name
+#: parameters (``confirm_env='prod'``); the CLI shows flags (``--confirm-env prod``).
+PARAMETER_FLAGS = {
+    "confirm_env": "--confirm-env",
+    "auto_approve": "--auto-approve",
+    "module_dir": "--module-dir",
+    "plan_only": "--plan-only",
+    "backend": "--backend",
+    "config_file": "--config",
+    "environment": "--env",
+    "project_dir": "--project-dir",
+    "target": "--target",
+}
+_PARAMETER = re.compile(
+    r"\b(" + "|".join(PARAMETER_FLAGS) + r")(?:=('[^']*'|\"[^\"]*\"|[^\s,;)]+))?"
+)
+
+
+def flagify(text: str) -> str:
+    """Rewrite library parameter names in a message as the CLI's flags. Pure.
+
+    ``confirm_env='prod'`` becomes ``--confirm-env prod``; ``auto_approve=True``
+    becomes ``--auto-approve``; a bare ``module_dir`` becomes ``--module-dir``.
+    Only names written with an ``=`` value or containing ``_`` are rewritten,
+    so plain words in a message are left alone.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        name, value = match.group(1), match.group(2)
+        if value is None and "_" not in name:
+            return match.group(0)
+        flag = PARAMETER_FLAGS[name]
+        if value is None or value == "True":
+            return flag
+        return f"{flag} {value.strip(chr(39) + chr(34))}"
+
+    return _PARAMETER.sub(replace, text)
+
+
 EPILOG = """\b
-Examples:
+Examples (dev is the local target: no cloud account needed):
+  mlops-toolkit init                           starter config-infra-{dev,prod}.yml
   mlops-toolkit env show --env dev             resolved config and every derived name
-  mlops-toolkit env validate                   check every config-infra-*.yml
-  mlops-toolkit provision --env dev --plan-only
+  mlops-toolkit provision --env dev            create the local workspace
+  mlops-toolkit train --env dev                run the training pipeline, register
+  mlops-toolkit endpoint create compliance --env dev
+  mlops-toolkit deployment create --env dev --endpoint compliance --slot blue \\
+      --model compliance-nlp@champion
+  mlops-toolkit endpoint traffic compliance blue=100 --env dev
+  mlops-toolkit endpoint invoke compliance --env dev --text "lead-free solder"
   mlops-toolkit provision --env prod --confirm-env prod      (CI: approve a prod apply)
 
 Exit codes: 0 ok, 2 usage/config error, 3 not found, 4 conflict, 5 backend
@@ -34,9 +80,9 @@ class ToolkitGroup(click.Group):
         except ToolkitError as exc:
             if ctx.meta.get("mlops.debug"):
                 raise
-            click.echo(f"Error: {exc.message}", err=True)
+            click.echo(f"Error: {flagify(exc.message)}", err=True)
             if exc.hint:
-                click.echo(exc.hint, err=True)
+                click.echo(flagify(exc.hint), err=True)
             ctx.exit(exc.exit_code)
 
 
@@ -56,10 +102,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from mlops_toolkit.cli import env, provision
+    from mlops_toolkit.cli import alerts, endpoint, env, init, jobs, models, provision, release
 
+    del release  # its commands join the endpoint group on import
+
+    cli.add_command(init.init)
     cli.add_command(env.env)
     cli.add_command(provision.provision)
+    cli.add_command(jobs.train)
+    cli.add_command(jobs.jobs)
+    cli.add_command(models.models)
+    cli.add_command(endpoint.endpoint)
+    cli.add_command(endpoint.deployment)
+    cli.add_command(alerts.alerts)
 
 
 _register()

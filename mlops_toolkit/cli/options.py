@@ -1,16 +1,25 @@
-"""Options shared by several commands, and config loading for commands."""
+"""Options shared by several commands, and how a command gets its client.
+
+Commands never build library objects themselves: ``get_client`` asks the
+factory stored on the click context (``ctx.obj["client_factory"]``), which
+tests replace with one that returns a fake client.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from mlops_toolkit.config import ENVIRONMENTS, EnvironmentConfig, config_path, load_config
+from mlops_toolkit.config import ENVIRONMENTS, TARGETS, EnvironmentConfig, config_path, load_config
+
+if TYPE_CHECKING:
+    from mlops_toolkit.client import MLOpsClient
 
 F = TypeVar("F", bound=Callable[..., Any])
+ClientFactory = Callable[..., "MLOpsClient"]
 
 
 def env_options(func: F) -> F:
@@ -36,6 +45,42 @@ def env_options(func: F) -> F:
         help="Environment to act on.",
     )(func)
     return func
+
+
+def target_option(func: F) -> F:
+    """Add ``--target local|azure`` (default: the config's ``target``)."""
+    return click.option(
+        "--target",
+        "target",
+        type=click.Choice(TARGETS),
+        default=None,
+        help="Where to run: local or azure (default: the config's target).",
+    )(func)
+
+
+def client_options(func: F) -> F:
+    """``--env``, ``--config``, ``--project-dir`` and ``--target``."""
+    return env_options(target_option(func))
+
+
+def default_client_factory(
+    env_name: str, config_file: Path | None, project_dir: Path, target: str | None = None
+) -> MLOpsClient:
+    from mlops_toolkit.client import MLOpsClient
+
+    return MLOpsClient.from_config(
+        env_name, project_dir=project_dir, config_file=config_file, target=target
+    )
+
+
+def get_client(
+    env_name: str, config_file: Path | None, project_dir: Path, target: str | None = None
+) -> MLOpsClient:
+    """The client of the current command, from the context's factory."""
+    ctx = click.get_current_context()
+    obj = ctx.find_root().obj or {}
+    factory: ClientFactory = obj.get("client_factory", default_client_factory)
+    return factory(env_name, config_file, project_dir, target)
 
 
 def load_env_config(

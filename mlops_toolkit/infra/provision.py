@@ -46,18 +46,18 @@ def approval_needed(
 ) -> Approval:
     """Decide what approval an apply or destroy needs. Pure.
 
-    * ``--confirm-env <env>`` naming this environment approves anything.
+    * ``confirm_env`` naming this environment approves anything.
     * A destroy otherwise needs the environment name typed at a terminal.
-    * A prod apply needs the name typed (``--auto-approve`` is not enough).
-    * A non-prod apply needs a yes/no confirmation unless ``--auto-approve``.
+    * A prod apply needs the name typed (``auto_approve`` is not enough).
+    * A non-prod apply needs a yes/no confirmation unless ``auto_approve``.
 
     Raises ``UsageError`` when ``confirm_env`` names another environment.
     """
     if confirm_env is not None:
         if confirm_env != environment:
             raise UsageError(
-                f"--confirm-env {confirm_env!r} does not match the environment {environment!r}; "
-                f"pass --confirm-env {environment} to approve"
+                f"confirm_env={confirm_env!r} does not match the environment {environment!r}; "
+                f"pass confirm_env={environment!r} to approve"
             )
         return "none"
     if destroy or environment == "prod":
@@ -106,8 +106,8 @@ class Provisioner:
         self.outputs_file = self.workdir.parent / OUTPUTS_FILENAME
         if not (self.module_dir / "main.tf").is_file() and not any(self.module_dir.glob("*.tf")):
             raise ConfigError(
-                f"--module-dir: {self.module_dir} holds no Terraform files (*.tf)",
-                hint="Point --module-dir at a Terraform root module, e.g. terraform/.",
+                f"module_dir: {self.module_dir} holds no Terraform files (*.tf)",
+                hint="Point module_dir at a Terraform root module, e.g. terraform/.",
             )
 
     @contextmanager

@@ -65,7 +65,7 @@ def render_backend_config(config: EnvironmentConfig) -> dict[str, str | bool]:
         raise ConfigError(
             f"terraform.state: required for the azurerm backend of environment "
             f"{config.environment!r}",
-            hint="Add terraform.state to the config, or use --backend local for a trial run.",
+            hint="Add terraform.state to the config, or use backend='local' for a trial run.",
         )
     backend: dict[str, str | bool] = {
         "resource_group_name": state.resource_group,

@@ -6,14 +6,26 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("azure.ai.ml", "azure.identity", "torch", "transformers", "mlflow", "onnxruntime")
+HEAVY = (
+    "azure.ai.ml",
+    "azure.identity",
+    "azure.mgmt",
+    "torch",
+    "transformers",
+    "mlflow",
+    "onnxruntime",
+    "aiohttp",
+)
 
 PROBE = """
 import json, sys
 from click.testing import CliRunner
 from mlops_toolkit.cli.main import cli
 outputs = [CliRunner().invoke(cli, args).output for args in (
-    ["--help"], ["env", "--help"], ["provision", "--help"], ["env", "show", "--env", "dev"])]
+    ["--help"], ["env", "--help"], ["provision", "--help"], ["env", "show", "--env", "dev"],
+    ["train", "--help"], ["jobs", "--help"], ["models", "--help"], ["endpoint", "--help"],
+    ["endpoint", "traffic", "--help"], ["deployment", "create", "--help"], ["alerts", "--help"],
+    ["init", "--help"])]
 print(json.dumps({"modules": sorted(sys.modules), "outputs": outputs}))
 """
 
@@ -30,3 +42,6 @@ def test_help_does_not_import_heavy_sdks(repo_root) -> None:  # type: ignore[no-
     assert "Usage: cli [OPTIONS] COMMAND" in result["outputs"][0]
     assert "--plan-only" in result["outputs"][2]
     assert "storage_account" in result["outputs"][3]
+    assert "--set STEP.INPUT=VALUE" in result["outputs"][4]
+    assert "DEPLOYMENT=PERCENT" in result["outputs"][8]
+    assert all("Error" not in out for out in result["outputs"]), result["outputs"]

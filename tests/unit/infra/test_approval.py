@@ -28,5 +28,5 @@ def test_policy(env: str, destroy: bool, auto: bool, confirm: str | None, expect
 
 
 def test_confirm_env_must_name_the_environment() -> None:
-    with pytest.raises(UsageError, match="--confirm-env 'dev' does not match"):
+    with pytest.raises(UsageError, match="confirm_env='dev' does not match"):
         approval_needed("prod", destroy=False, auto_approve=False, confirm_env="dev")

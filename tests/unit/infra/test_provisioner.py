@@ -71,7 +71,7 @@ def test_second_run_on_the_same_environment_is_a_conflict(tmp_path: Path) -> Non
 
 def test_module_dir_without_terraform_files_is_a_config_error(tmp_path: Path) -> None:
     config = load_config(REPO_ROOT / "config-infra-dev.yml", environ={})
-    with pytest.raises(ConfigError, match="--module-dir"):
+    with pytest.raises(ConfigError, match="module_dir"):
         Provisioner(
             config=config, terraform=FakeTerraform(), project_dir=tmp_path, module_dir=tmp_path
         )

@@ -1,0 +1,1 @@
+"""Alert rules: pure specs rendered from the environment config, applied by a target."""

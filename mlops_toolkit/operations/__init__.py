@@ -1,0 +1,1 @@
+"""The client's nouns: one class per property of ``MLOpsClient``."""

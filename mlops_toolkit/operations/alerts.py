@@ -1,0 +1,52 @@
+"""``client.alerts``: the config's alert rules, applied to the target.
+
+``rules(endpoint)`` renders the rules (pure, ``mlops_toolkit.alerts.rules``);
+``apply(endpoint)`` writes the ones that changed (idempotent); ``list()``
+shows what the target holds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mlops_toolkit.alerts.rules import AlertRule, endpoint_rules
+from mlops_toolkit.targets.base import AlertRuleState
+from mlops_toolkit.traffic import check_endpoint_name
+
+if TYPE_CHECKING:
+    from mlops_toolkit.client import MLOpsClient
+
+
+class AlertOperations:
+    """Alert rules of one environment."""
+
+    def __init__(self, client: MLOpsClient) -> None:
+        self._client = client
+
+    def rules(self, endpoint: str) -> tuple[AlertRule, ...]:
+        """The rules the config asks for on ``endpoint``. Pure."""
+        check_endpoint_name(endpoint)
+        return endpoint_rules(self._client.config, endpoint)
+
+    def list(self) -> tuple[AlertRuleState, ...]:
+        """The rules the target holds."""
+        return self._client.target.alerts.list_rules()
+
+    def apply(self, endpoint: str) -> tuple[str, ...]:
+        """Create or update the endpoint's rules; returns the names written
+        (empty when nothing changed)."""
+        states = tuple(
+            AlertRuleState(
+                name=rule.name,
+                description=rule.description,
+                enabled=True,
+                severity=rule.severity,
+                spec=rule.as_dict(),
+            )
+            for rule in self.rules(endpoint)
+        )
+        return self._client.target.alerts.apply_rules(states)
+
+    def delete(self, name: str) -> None:
+        """Delete one rule; succeeds when it is already gone."""
+        self._client.target.alerts.delete_rule(name)

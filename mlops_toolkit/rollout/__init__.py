@@ -1,0 +1,1 @@
+"""Progressive blue/green release: pure planning and judging, a controller around them."""

@@ -1,0 +1,1 @@
+"""Targets: where operations run (``local`` on this machine, ``azure`` through its SDKs)."""

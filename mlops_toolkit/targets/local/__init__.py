@@ -1,0 +1,1 @@
+"""The local target: every operation for real on this machine, no cloud account needed."""
