@@ -22,7 +22,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mlops_toolkit.errors import ConfigError
 from mlops_toolkit.monitoring.settings import MonitoringSettings
-from mlops_toolkit.naming import NAME_RULES, ResourceNames, derive_names, validate_names
+from mlops_toolkit.naming import (
+    ALLOWED_IP_RANGE_RULE,
+    FORMAT_RULES,
+    NAME_RULES,
+    NameRule,
+    ResourceNames,
+    derive_names,
+    validate_names,
+)
 from mlops_toolkit.rollout.policy import ReleaseSettings
 from mlops_toolkit.strict_yaml import load_yaml_file
 
@@ -30,9 +38,6 @@ ENVIRONMENTS = ("dev", "test", "prod")
 TARGETS = ("local", "azure")
 SUBSCRIPTION_ENV_VAR = "AZURE_SUBSCRIPTION_ID"
 
-_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-_VM_SIZE = re.compile(r"Standard_[A-Za-z0-9_]+")
 #: Window sizes and frequencies Azure Monitor metric alerts accept, in minutes.
 ALERT_WINDOWS_MINUTES = (1, 5, 15, 30, 60, 360, 720, 1440)
 ALERT_FREQUENCIES_MINUTES = (1, 5, 15, 30, 60)
@@ -86,11 +91,7 @@ class StateSettings(_Model):
     @field_validator("container")
     @classmethod
     def _container(cls, v: str) -> str:
-        if not re.fullmatch(r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]", v):
-            raise ValueError(
-                f"must be 3-63 lowercase letters, digits and single hyphens, got {v!r}"
-            )
-        return v
+        return _format("storage_container", v, NAME_RULES)
 
     @field_validator("key")
     @classmethod
@@ -114,7 +115,12 @@ class NetworkSettings(_Model):
     vnet_address_space: str = "10.10.0.0/16"
     managed_network: Literal[
         "disabled", "allow_internet_outbound", "allow_only_approved_outbound"
-    ] = "disabled"
+    ] = "allow_only_approved_outbound"
+    allowed_ip_ranges: list[str] = Field(
+        default_factory=list,
+        description="Public addresses or CIDR blocks let through the deny-by-default firewalls "
+        "of storage, Key Vault and the registry while public_network_access is on.",
+    )
 
     @field_validator("vnet_address_space")
     @classmethod
@@ -128,6 +134,33 @@ class NetworkSettings(_Model):
         if not net.is_private:
             raise ValueError(f"must be a private address range (RFC 1918), got {v!r}")
         return v
+
+    @field_validator("allowed_ip_ranges")
+    @classmethod
+    def _ip_ranges(cls, v: list[str]) -> list[str]:
+        for value in v:
+            reason = ALLOWED_IP_RANGE_RULE.violation(value)
+            if reason:
+                raise ValueError(reason)
+        if len(set(v)) != len(v):
+            raise ValueError(f"must not repeat an entry, got {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _reachable(self) -> NetworkSettings:
+        if self.allowed_ip_ranges and not self.public_network_access:
+            raise ValueError(
+                "allowed_ip_ranges: has no effect while public_network_access is false "
+                "(the public endpoints are off); remove it or turn public_network_access on"
+            )
+        if self.managed_network == "disabled" and not self.private_networking:
+            raise ValueError(
+                "managed_network: 'disabled' without private_networking leaves compute nodes "
+                "no way through the deny-by-default firewalls of storage and Key Vault; use "
+                "'allow_internet_outbound' or 'allow_only_approved_outbound', or turn "
+                "private_networking on"
+            )
+        return self
 
 
 class WorkspaceSettings(_Model):
@@ -154,9 +187,7 @@ class ComputeCluster(_Model):
     @field_validator("vm_size")
     @classmethod
     def _vm_size(cls, v: str) -> str:
-        if not _VM_SIZE.fullmatch(v):
-            raise ValueError(f"must be an Azure VM size such as Standard_DS3_v2, got {v!r}")
-        return v
+        return _format("vm_size", v)
 
     @model_validator(mode="after")
     def _nodes(self) -> ComputeCluster:
@@ -240,9 +271,7 @@ class AlertSettings(_Model):
     @field_validator("action_group_email")
     @classmethod
     def _email(cls, v: str) -> str:
-        if not _EMAIL.fullmatch(v):
-            raise ValueError(f"must be an e-mail address, got {v!r}")
-        return v
+        return _format("email", v)
 
     @field_validator("endpoint_error_rate_threshold", mode="before")
     @classmethod
@@ -303,9 +332,7 @@ class EndpointSettings(_Model):
     @field_validator("instance_type")
     @classmethod
     def _instance_type(cls, v: str) -> str:
-        if not _VM_SIZE.fullmatch(v):
-            raise ValueError(f"must be an Azure VM size such as Standard_DS3_v2, got {v!r}")
-        return v
+        return _format("vm_size", v)
 
 
 class EnvironmentConfig(_Model):
@@ -332,23 +359,17 @@ class EnvironmentConfig(_Model):
     @field_validator("namespace")
     @classmethod
     def _namespace(cls, v: str) -> str:
-        if not re.fullmatch(r"[a-z][a-z0-9]{1,7}", v):
-            raise ValueError(
-                f"must be 2-8 lowercase letters or digits starting with a letter, got {v!r}"
-            )
-        return v
+        return _format("namespace", v)
 
     @field_validator("postfix")
     @classmethod
     def _postfix(cls, v: str) -> str:
-        if not re.fullmatch(r"[0-9]{1,4}", v):
-            raise ValueError(f"must be 1-4 digits, got {v!r}")
-        return v
+        return _format("postfix", v)
 
     @field_validator("location")
     @classmethod
     def _location(cls, v: str) -> str:
-        if v not in AZURE_REGIONS:
+        if FORMAT_RULES["location"].violation(v) or v not in AZURE_REGIONS:
             guess = v.replace(" ", "").lower()
             hint = f" (did you mean {guess!r}?)" if guess in AZURE_REGIONS else ""
             raise ValueError(f"must be an Azure region name such as 'westeurope', got {v!r}{hint}")
@@ -357,7 +378,7 @@ class EnvironmentConfig(_Model):
     @field_validator("subscription_id")
     @classmethod
     def _subscription(cls, v: str | None) -> str | None:
-        if v is not None and not _GUID.fullmatch(v):
+        if v is not None and FORMAT_RULES["guid"].violation(v):
             raise ValueError(f"must be a subscription GUID, got {v!r}")
         return v.lower() if v else v
 
@@ -365,10 +386,10 @@ class EnvironmentConfig(_Model):
     @classmethod
     def _tags(cls, v: dict[str, str]) -> dict[str, str]:
         for key, value in v.items():
-            if not 1 <= len(key) <= 512 or re.search(r"[<>%&\\?/]", key):
-                raise ValueError(f"tag name {key!r} must be 1-512 characters without <>%&\\?/")
-            if len(value) > 256:
-                raise ValueError(f"tag {key!r} value must be at most 256 characters")
+            if FORMAT_RULES["tag_name"].violation(key):
+                raise ValueError(f"tag name {key!r} must be {FORMAT_RULES['tag_name'].summary}")
+            if FORMAT_RULES["tag_value"].violation(value):
+                raise ValueError(f"tag {key!r} value must be {FORMAT_RULES['tag_value'].summary}")
         return v
 
     @model_validator(mode="after")
@@ -405,6 +426,14 @@ def _rule(kind: str, value: str) -> str:
     reason = NAME_RULES[kind].violation(value)
     if reason:
         raise ValueError(reason)
+    return value
+
+
+def _format(kind: str, value: str, rules: Mapping[str, NameRule] = FORMAT_RULES) -> str:
+    """Check ``value`` against a shared rule; the message states the whole rule."""
+    rule = rules[kind]
+    if rule.violation(value):
+        raise ValueError(f"must be {rule.summary}, got {value!r}")
     return value
 
 

@@ -25,13 +25,22 @@ when a soft-deleted Key Vault still holds the old one.
 
 ``validate_names`` checks each name against Azure's rules and returns the list
 of violations (empty when all names are valid).
+
+The rules themselves (``NAME_RULES``, ``FORMAT_RULES``, ``ALLOWED_IP_RANGE_RULE``,
+``LOG_RETENTION_DAYS``) are the one source for both sides: the config validates
+with them, and ``rules_document()`` is what ``terraform/modules/naming/rules.json``
+holds, which every Terraform module reads for its variable validations
+(``tests/terraform/test_rules.py`` checks the file and that both sides accept
+and reject the same values).
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from dataclasses import asdict, dataclass
+from typing import Any
 
 SUFFIX_LENGTH = 4
 
@@ -57,62 +66,198 @@ class ResourceNames:
 
 @dataclass(frozen=True)
 class NameRule:
-    """One Azure naming rule: a length range and a pattern, with a readable summary."""
+    """One rule for a string: a length range, a pattern and forbidden substrings.
+
+    ``pattern`` is anchored and written in the regex subset that Python's ``re``
+    and Terraform's RE2 read the same way (no look-arounds, no ``\\w`` or ``\\s``),
+    because Terraform validates with the very same pattern (``rules_document``).
+    """
 
     min_len: int
     max_len: int
     pattern: str
     summary: str
+    forbidden: tuple[str, ...] = ()
 
     def violation(self, name: str) -> str | None:
         """Return why ``name`` breaks the rule, or None when it is valid."""
         if not self.min_len <= len(name) <= self.max_len:
             return f"must be {self.min_len}-{self.max_len} characters, got {len(name)} ({name!r})"
-        if not re.fullmatch(self.pattern, name):
+        if not re.fullmatch(self.pattern, name) or any(s in name for s in self.forbidden):
             return f"must be {self.summary}, got {name!r}"
         return None
 
 
+@dataclass(frozen=True)
+class IpRangeRule:
+    """Public IPv4 addresses or CIDR blocks that a storage or Key Vault firewall accepts.
+
+    Azure Storage rejects /31 and /32 blocks (a single address is written without a
+    prefix) and private ranges; blocks overlapping a reserved range are refused here
+    too, which also keeps ``0.0.0.0/0`` and other "open to everyone" blocks out.
+    """
+
+    pattern: str
+    reserved: tuple[str, ...]
+    summary: str
+
+    def violation(self, value: str) -> str | None:
+        """Return why ``value`` is not an allowed range, or None when it is."""
+        if not re.fullmatch(self.pattern, value):
+            return f"must be {self.summary}, got {value!r}"
+        network = ipaddress.IPv4Network(value, strict=False)
+        if str(network.network_address) != value.split("/")[0]:
+            return f"must be a network address: {value!r} has host bits set (use {network})"
+        for block in self.reserved:
+            if network.overlaps(ipaddress.IPv4Network(block)):
+                return f"must be a public range, got {value!r} (overlaps reserved {block})"
+        return None
+
+
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+
 NAME_RULES: dict[str, NameRule] = {
-    "resource_group": NameRule(1, 90, r"[-\w.()]*[-\w()]", "letters, digits, '-', '_', '.', '()'"),
-    "storage_account": NameRule(3, 24, r"[a-z0-9]+", "lowercase letters and digits only"),
+    "resource_group": NameRule(
+        1,
+        90,
+        r"^[-A-Za-z0-9_.()]*[-A-Za-z0-9_()]$",
+        "1-90 letters, digits, '-', '_', '.' and '()', not ending in '.'",
+    ),
+    "storage_account": NameRule(3, 24, r"^[a-z0-9]+$", "3-24 lowercase letters and digits only"),
     "key_vault": NameRule(
         3,
         24,
-        r"[A-Za-z](?!.*--)[A-Za-z0-9-]*[A-Za-z0-9]",
-        "letters, digits and single hyphens, starting with a letter",
+        r"^[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$",
+        "3-24 letters, digits and single hyphens, starting with a letter and ending "
+        "with a letter or digit",
+        ("--",),
     ),
-    "container_registry": NameRule(5, 50, r"[A-Za-z0-9]+", "letters and digits only"),
+    "container_registry": NameRule(5, 50, r"^[A-Za-z0-9]+$", "5-50 letters and digits only"),
     "log_analytics": NameRule(
-        4, 63, r"[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]", "letters, digits and hyphens"
+        4,
+        63,
+        r"^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$",
+        "4-63 letters, digits and hyphens, starting and ending alphanumeric",
     ),
-    "application_insights": NameRule(1, 255, r"[^%&\\?/]*[^%&\\?/.]", "no %&\\?/ characters"),
+    "application_insights": NameRule(
+        1,
+        255,
+        r"^[^%&\\?/]*[^%&\\?/.]$",
+        "1-255 characters without %&\\?/, not ending in '.'",
+    ),
     "workspace": NameRule(
-        3, 33, r"[A-Za-z0-9][A-Za-z0-9_-]*", "letters, digits, '-' and '_', starting alphanumeric"
+        3,
+        33,
+        r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+        "3-33 letters, digits, '-' and '_', starting alphanumeric",
     ),
-    "action_group": NameRule(1, 260, r"[A-Za-z0-9][A-Za-z0-9_.-]*", "letters, digits, '-_.'"),
+    "action_group": NameRule(
+        1,
+        260,
+        r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        "1-260 letters, digits and '-_.', starting alphanumeric",
+    ),
     "virtual_network": NameRule(
-        2, 64, r"[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9_]", "letters, digits, '-_.'"
+        2,
+        64,
+        r"^[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9_]$",
+        "2-64 letters, digits and '-_.', starting alphanumeric and ending alphanumeric or '_'",
     ),
     "online_endpoint": NameRule(
         3,
         32,
-        r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]",
-        "letters, digits and hyphens, starting with a letter",
+        r"^[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$",
+        "3-32 letters, digits and hyphens, starting with a letter and ending alphanumeric",
     ),
     "online_deployment": NameRule(
         3,
         32,
-        r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]",
-        "letters, digits and hyphens, starting with a letter",
+        r"^[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$",
+        "3-32 letters, digits and hyphens, starting with a letter and ending alphanumeric",
     ),
+    # Azure ML compute (the azurerm provider's rule): 3-32 characters.
     "compute": NameRule(
-        2,
-        16,
-        r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]|[A-Za-z][A-Za-z0-9]?",
-        "letters, digits and hyphens, starting with a letter",
+        3,
+        32,
+        r"^[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$",
+        "3-32 letters, digits and hyphens, starting with a letter and ending alphanumeric",
+    ),
+    "storage_container": NameRule(
+        3,
+        63,
+        r"^[a-z0-9][a-z0-9-]*[a-z0-9]$",
+        "3-63 lowercase letters, digits and single hyphens, starting and ending alphanumeric",
+        ("--",),
     ),
 }
+
+# Rules for the other strings both sides validate (config keys and module inputs).
+FORMAT_RULES: dict[str, NameRule] = {
+    "namespace": NameRule(
+        2, 8, r"^[a-z][a-z0-9]*$", "2-8 lowercase letters or digits starting with a letter"
+    ),
+    "postfix": NameRule(1, 4, r"^[0-9]+$", "1-4 digits"),
+    "guid": NameRule(
+        36,
+        36,
+        r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$",
+        "a GUID such as 00000000-0000-0000-0000-000000000000",
+    ),
+    "location": NameRule(2, 40, r"^[a-z][a-z0-9]+$", "an Azure region name such as 'westeurope'"),
+    "vm_size": NameRule(
+        10, 64, r"^Standard_[A-Za-z0-9_]+$", "an Azure VM size such as Standard_DS3_v2"
+    ),
+    "email": NameRule(6, 254, r"^[^@ \t\r\n]+@[^@ \t\r\n]+[.][A-Za-z]{2,}$", "an e-mail address"),
+    "tag_name": NameRule(1, 512, r"^[^<>%&\\?/]+$", "1-512 characters without <>%&\\?/"),
+    "tag_value": NameRule(0, 256, r"^.*$", "at most 256 characters on one line"),
+}
+
+ALLOWED_IP_RANGE_RULE = IpRangeRule(
+    pattern=rf"^{_OCTET}([.]{_OCTET}){{3}}(/([0-9]|[12][0-9]|30))?$",
+    reserved=(
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "224.0.0.0/3",
+    ),
+    summary="a public IPv4 address (no /32) or CIDR block of /30 or wider, e.g. 203.0.113.7",
+)
+
+# Application Insights accepts only these retention periods (Log Analytics: any 30-730),
+# and both keep logs for monitoring.log_retention_days.
+LOG_RETENTION_DAYS: tuple[int, ...] = (30, 60, 90, 120, 180, 270, 365, 550, 730)
+
+
+def rules_document() -> dict[str, Any]:
+    """The rules above as the JSON document Terraform validates with.
+
+    ``terraform/modules/naming/rules.json`` holds exactly this (a test compares
+    them); every module reads it with ``jsondecode(file(...))``.
+    """
+
+    def string_rule(rule: NameRule) -> dict[str, Any]:
+        return {
+            "min_length": rule.min_len,
+            "max_length": rule.max_len,
+            "pattern": rule.pattern,
+            "forbidden_substrings": list(rule.forbidden),
+            "summary": rule.summary,
+        }
+
+    return {
+        "names": {kind: string_rule(rule) for kind, rule in NAME_RULES.items()},
+        "formats": {kind: string_rule(rule) for kind, rule in FORMAT_RULES.items()},
+        "allowed_ip_range": {
+            "pattern": ALLOWED_IP_RANGE_RULE.pattern,
+            "reserved_ranges": list(ALLOWED_IP_RANGE_RULE.reserved),
+            "summary": ALLOWED_IP_RANGE_RULE.summary,
+        },
+        "log_retention_days": list(LOG_RETENTION_DAYS),
+    }
 
 
 def unique_suffix(subscription_id: str | None, environment: str) -> str:

@@ -82,6 +82,12 @@ def private_dir(path: Path, root: Path) -> Path:
     relative = path.relative_to(root)  # ValueError: a caller bug, not a user error
     refuse_symlinks(path, root)
     levels = [root] + [root.joinpath(*relative.parts[: i + 1]) for i in range(len(relative.parts))]
+    if not root.parent.is_dir():
+        raise ConfigError(
+            f"project_dir: {root.parent} does not exist",
+            hint="Create the project directory (it holds the config-infra-<env>.yml files) or "
+            "pass an existing one.",
+        )
     for level in levels:
         try:
             os.mkdir(level, PRIVATE_DIR)

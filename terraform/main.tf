@@ -16,9 +16,9 @@ locals {
   tags  = var.tags
 
   # Nodes without public IPs need a network: the workspace's managed network or our subnet.
+  # (managed_network_isolation = Disabled needs private networking: see its validation.)
   managed_network_enabled = var.managed_network_isolation != "Disabled"
   cluster_subnet_enabled  = var.private_networking_enabled && !local.managed_network_enabled
-  node_public_ip_enabled  = !local.managed_network_enabled && !var.private_networking_enabled
 }
 
 module "resource_group" {
@@ -36,6 +36,7 @@ module "storage_account" {
   resource_group_name           = module.resource_group.name
   location                      = var.location
   public_network_access_enabled = var.public_network_access_enabled
+  allowed_ip_ranges             = var.allowed_ip_ranges
   tags                          = local.tags
 }
 
@@ -47,6 +48,7 @@ module "key_vault" {
   location                      = var.location
   tenant_id                     = data.azurerm_client_config.current.tenant_id
   public_network_access_enabled = var.public_network_access_enabled
+  allowed_ip_ranges             = var.allowed_ip_ranges
   tags                          = local.tags
 }
 
@@ -57,6 +59,7 @@ module "container_registry" {
   resource_group_name           = module.resource_group.name
   location                      = var.location
   public_network_access_enabled = var.public_network_access_enabled
+  allowed_ip_ranges             = var.allowed_ip_ranges
   tags                          = local.tags
 }
 
@@ -111,7 +114,7 @@ module "compute_cluster" {
   max_nodes                     = each.value.max_nodes
   idle_seconds_before_scaledown = each.value.idle_seconds_before_scaledown
   subnet_id                     = local.cluster_subnet_enabled ? module.private_network[0].training_subnet_id : null
-  node_public_ip_enabled        = local.node_public_ip_enabled
+  node_public_ip_enabled        = false
   description                   = "${upper(each.key)} training cluster of ${local.names.workspace}"
   tags                          = local.tags
 

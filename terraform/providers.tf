@@ -20,5 +20,12 @@ provider "azurerm" {
     resource_group {
       prevent_deletion_if_contains_resources = true
     }
+
+    storage {
+      # Create and read storage accounts through Azure Resource Manager only: the 4.x
+      # provider otherwise calls the account's data plane, which a deny-by-default
+      # firewall (or a disabled public endpoint) answers with 403 from the deploying host.
+      data_plane_available = false
+    }
   }
 }

@@ -1,5 +1,10 @@
 # The contract with mlops_toolkit/infra/tfvars.py (render_tfvars): one variable per key.
 
+# Azure's naming and value rules, one source with mlops_toolkit.naming (modules/naming/rules.json).
+locals {
+  rules = jsondecode(file("${path.module}/modules/naming/rules.json"))
+}
+
 variable "subscription_id" {
   type        = string
   description = "Azure subscription GUID to deploy into; \"\" when not known, and the provider reads ARM_SUBSCRIPTION_ID."
@@ -7,8 +12,8 @@ variable "subscription_id" {
   nullable    = false
 
   validation {
-    condition     = var.subscription_id == "" || can(regex("^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$", var.subscription_id))
-    error_message = "subscription_id must be a subscription GUID or \"\"."
+    condition     = var.subscription_id == "" || (length(var.subscription_id) >= local.rules.formats.guid.min_length && length(var.subscription_id) <= local.rules.formats.guid.max_length && can(regex(local.rules.formats.guid.pattern, var.subscription_id)) && alltrue([for s in local.rules.formats.guid.forbidden_substrings : !strcontains(var.subscription_id, s)]))
+    error_message = "subscription_id must be ${local.rules.formats.guid.summary} or \"\"."
   }
 }
 
@@ -29,8 +34,8 @@ variable "location" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9]+$", var.location))
-    error_message = "location must be an Azure region name such as westeurope (lowercase, no spaces)."
+    condition     = length(var.location) >= local.rules.formats.location.min_length && length(var.location) <= local.rules.formats.location.max_length && can(regex(local.rules.formats.location.pattern, var.location)) && alltrue([for s in local.rules.formats.location.forbidden_substrings : !strcontains(var.location, s)])
+    error_message = "location must be ${local.rules.formats.location.summary}, got \"${var.location}\"."
   }
 }
 
@@ -40,8 +45,8 @@ variable "namespace" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9]{1,7}$", var.namespace))
-    error_message = "namespace must be 2-8 lowercase letters or digits starting with a letter."
+    condition     = length(var.namespace) >= local.rules.formats.namespace.min_length && length(var.namespace) <= local.rules.formats.namespace.max_length && can(regex(local.rules.formats.namespace.pattern, var.namespace)) && alltrue([for s in local.rules.formats.namespace.forbidden_substrings : !strcontains(var.namespace, s)])
+    error_message = "namespace must be ${local.rules.formats.namespace.summary}, got \"${var.namespace}\"."
   }
 }
 
@@ -51,8 +56,8 @@ variable "postfix" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[0-9]{1,4}$", var.postfix))
-    error_message = "postfix must be 1-4 digits."
+    condition     = length(var.postfix) >= local.rules.formats.postfix.min_length && length(var.postfix) <= local.rules.formats.postfix.max_length && can(regex(local.rules.formats.postfix.pattern, var.postfix)) && alltrue([for s in local.rules.formats.postfix.forbidden_substrings : !strcontains(var.postfix, s)])
+    error_message = "postfix must be ${local.rules.formats.postfix.summary}, got \"${var.postfix}\"."
   }
 }
 
@@ -80,44 +85,8 @@ variable "names" {
   default     = null
 
   validation {
-    condition     = var.names == null || can(regex("^[-\\w.()]{0,89}[-\\w()]$", var.names.resource_group))
-    error_message = "names.resource_group must be 1-90 letters, digits, '-', '_', '.', '()' and must not end with '.'."
-  }
-  validation {
-    condition     = var.names == null || can(regex("^[a-z0-9]{3,24}$", var.names.storage_account))
-    error_message = "names.storage_account must be 3-24 lowercase letters and digits."
-  }
-  validation {
-    condition     = var.names == null || (can(regex("^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$", var.names.key_vault)) && !strcontains(try(var.names.key_vault, ""), "--"))
-    error_message = "names.key_vault must be 3-24 letters, digits and single hyphens, start with a letter and end with a letter or digit."
-  }
-  validation {
-    condition     = var.names == null || can(regex("^[A-Za-z0-9]{5,50}$", var.names.container_registry))
-    error_message = "names.container_registry must be 5-50 letters and digits."
-  }
-  validation {
-    condition     = var.names == null || can(regex("^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$", var.names.log_analytics))
-    error_message = "names.log_analytics must be 4-63 letters, digits and hyphens, starting and ending alphanumeric."
-  }
-  validation {
-    condition     = var.names == null || can(regex("^[^%&\\\\?/]{0,254}[^%&\\\\?/.]$", var.names.application_insights))
-    error_message = "names.application_insights must be 1-255 characters without %&\\?/ and must not end with '.'."
-  }
-  validation {
-    condition     = var.names == null || can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$", var.names.workspace))
-    error_message = "names.workspace must be 3-33 letters, digits, '-' and '_', starting alphanumeric."
-  }
-  validation {
-    condition     = var.names == null || can(regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,259}$", var.names.action_group))
-    error_message = "names.action_group must be 1-260 letters, digits and '-_.', starting alphanumeric."
-  }
-  validation {
-    condition     = var.names == null || can(regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]$", var.names.virtual_network))
-    error_message = "names.virtual_network must be 2-64 letters, digits and '-_.', starting alphanumeric and ending alphanumeric or '_'."
-  }
-  validation {
-    condition     = var.names == null || can(regex("^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$", var.names.online_endpoint))
-    error_message = "names.online_endpoint must be 3-32 letters, digits and hyphens, starting with a letter."
+    condition     = alltrue([for k, v in merge({}, var.names) : length(v) >= local.rules.names[k].min_length && length(v) <= local.rules.names[k].max_length && can(regex(local.rules.names[k].pattern, v)) && alltrue([for s in local.rules.names[k].forbidden_substrings : !strcontains(v, s)])])
+    error_message = format("names break Azure's naming rules: %s.", join("; ", [for k, v in merge({}, var.names) : format("names.%s must be %s, got %q", k, local.rules.names[k].summary, v) if !(length(v) >= local.rules.names[k].min_length && length(v) <= local.rules.names[k].max_length && can(regex(local.rules.names[k].pattern, v)) && alltrue([for s in local.rules.names[k].forbidden_substrings : !strcontains(v, s)]))]))
   }
 }
 
@@ -128,16 +97,32 @@ variable "tags" {
   nullable    = false
 
   validation {
-    condition     = alltrue([for k, v in var.tags : length(k) <= 512 && length(v) <= 256 && !can(regex("[<>%&\\\\?/]", k))])
-    error_message = "tag names must be at most 512 characters without <>%&\\?/ and values at most 256 characters."
+    condition     = alltrue([for k, v in var.tags : length(k) >= local.rules.formats.tag_name.min_length && length(k) <= local.rules.formats.tag_name.max_length && can(regex(local.rules.formats.tag_name.pattern, k)) && alltrue([for s in local.rules.formats.tag_name.forbidden_substrings : !strcontains(k, s)]) && length(v) >= local.rules.formats.tag_value.min_length && length(v) <= local.rules.formats.tag_value.max_length && can(regex(local.rules.formats.tag_value.pattern, v)) && alltrue([for s in local.rules.formats.tag_value.forbidden_substrings : !strcontains(v, s)])])
+    error_message = "tag names must be ${local.rules.formats.tag_name.summary} and tag values ${local.rules.formats.tag_value.summary}."
   }
 }
 
 variable "public_network_access_enabled" {
   type        = bool
-  description = "Open the public endpoints of the workspace, storage, Key Vault and registry (dev); false keeps them private (prod)."
+  description = "Open the public endpoints of the workspace, storage, Key Vault and registry (dev), behind deny-by-default firewalls that let through allowed_ip_ranges and trusted Azure services; false keeps them private (prod)."
   default     = false
   nullable    = false
+}
+
+variable "allowed_ip_ranges" {
+  type        = list(string)
+  description = "Public IPv4 addresses or CIDR blocks (no /31, /32, private or reserved ranges) let through the storage, Key Vault and registry firewalls while the public endpoints are open: a developer's address, CI runners' egress ranges."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for ip in var.allowed_ip_ranges : try(can(regex(local.rules.allowed_ip_range.pattern, ip)) && cidrhost(strcontains(ip, "/") ? ip : "${ip}/32", 0) == split("/", ip)[0] && alltrue([for b in local.rules.allowed_ip_range.reserved_ranges : cidrhost("${split("/", ip)[0]}/${min(tonumber(split("/", b)[1]), strcontains(ip, "/") ? tonumber(split("/", ip)[1]) : 32)}", 0) != cidrhost("${split("/", b)[0]}/${min(tonumber(split("/", b)[1]), strcontains(ip, "/") ? tonumber(split("/", ip)[1]) : 32)}", 0)]), false)])
+    error_message = "allowed_ip_ranges must hold ${local.rules.allowed_ip_range.summary}; got ${jsonencode(var.allowed_ip_ranges)}."
+  }
+  validation {
+    condition     = length(var.allowed_ip_ranges) == 0 || var.public_network_access_enabled
+    error_message = "allowed_ip_ranges has no effect while public_network_access_enabled is false (the public endpoints are off); leave it empty."
+  }
 }
 
 variable "private_networking_enabled" {
@@ -161,13 +146,17 @@ variable "vnet_address_space" {
 
 variable "managed_network_isolation" {
   type        = string
-  description = "Managed virtual network isolation of the workspace: Disabled, AllowInternetOutbound or AllowOnlyApprovedOutbound."
+  description = "Managed virtual network isolation of the workspace: Disabled, AllowInternetOutbound or AllowOnlyApprovedOutbound. Disabled needs private_networking_enabled: compute nodes then sit in the training subnet."
   default     = "AllowOnlyApprovedOutbound"
   nullable    = false
 
   validation {
     condition     = contains(["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"], var.managed_network_isolation)
     error_message = "managed_network_isolation must be Disabled, AllowInternetOutbound or AllowOnlyApprovedOutbound."
+  }
+  validation {
+    condition     = var.managed_network_isolation != "Disabled" || var.private_networking_enabled
+    error_message = "managed_network_isolation = Disabled needs private_networking_enabled: without a managed network or the training subnet, compute nodes cannot pass the deny-by-default firewalls of storage and Key Vault."
   }
 }
 
@@ -180,13 +169,13 @@ variable "high_business_impact" {
 
 variable "log_retention_days" {
   type        = number
-  description = "Days Log Analytics and Application Insights keep data (30-730)."
+  description = "Days Log Analytics and Application Insights keep data: one of the periods Application Insights accepts (30, 60, 90, 120, 180, 270, 365, 550, 730)."
   default     = 30
   nullable    = false
 
   validation {
-    condition     = var.log_retention_days >= 30 && var.log_retention_days <= 730 && floor(var.log_retention_days) == var.log_retention_days
-    error_message = "log_retention_days must be a whole number from 30 to 730."
+    condition     = contains(local.rules.log_retention_days, var.log_retention_days)
+    error_message = "log_retention_days must be one of ${join(", ", local.rules.log_retention_days)}, got ${var.log_retention_days}."
   }
 }
 
@@ -199,12 +188,12 @@ variable "compute_clusters" {
     idle_seconds_before_scaledown = number
     priority                      = string
   }))
-  description = "The training clusters, keyed \"cpu\" and \"gpu\": name, VM size, node range, idle scale-down and priority (Dedicated or LowPriority)."
+  description = "The training clusters: \"cpu\" (required, it also builds images when the registry is private) and optionally \"gpu\"; name, VM size, node range, idle scale-down and priority (Dedicated or LowPriority)."
   nullable    = false
 
   validation {
-    condition     = length(var.compute_clusters) == 2 && alltrue([for key in ["cpu", "gpu"] : contains(keys(var.compute_clusters), key)])
-    error_message = "compute_clusters must have exactly the keys cpu and gpu."
+    condition     = contains(keys(var.compute_clusters), "cpu") && alltrue([for key in keys(var.compute_clusters) : contains(["cpu", "gpu"], key)])
+    error_message = "compute_clusters must have the key cpu and may have gpu; no other keys."
   }
   validation {
     condition     = alltrue([for c in values(var.compute_clusters) : contains(["Dedicated", "LowPriority"], c.priority)])
@@ -219,12 +208,12 @@ variable "compute_clusters" {
     error_message = "compute_clusters idle_seconds_before_scaledown must be from 60 to 604800."
   }
   validation {
-    condition     = alltrue([for c in values(var.compute_clusters) : can(regex("^[A-Za-z]([A-Za-z0-9-]{0,14}[A-Za-z0-9])$", c.name))]) && length(distinct([for c in values(var.compute_clusters) : c.name])) == length(var.compute_clusters)
-    error_message = "compute_clusters names must be distinct, 2-16 letters, digits and hyphens, starting with a letter."
+    condition     = alltrue([for c in values(var.compute_clusters) : length(c.name) >= local.rules.names.compute.min_length && length(c.name) <= local.rules.names.compute.max_length && can(regex(local.rules.names.compute.pattern, c.name)) && alltrue([for s in local.rules.names.compute.forbidden_substrings : !strcontains(c.name, s)])]) && length(distinct([for c in values(var.compute_clusters) : c.name])) == length(var.compute_clusters)
+    error_message = "compute_clusters names must be distinct and ${local.rules.names.compute.summary}."
   }
   validation {
-    condition     = alltrue([for c in values(var.compute_clusters) : can(regex("^Standard_[A-Za-z0-9_]+$", c.vm_size))])
-    error_message = "compute_clusters vm_size must be an Azure VM size such as Standard_DS3_v2."
+    condition     = alltrue([for c in values(var.compute_clusters) : length(c.vm_size) >= local.rules.formats.vm_size.min_length && length(c.vm_size) <= local.rules.formats.vm_size.max_length && can(regex(local.rules.formats.vm_size.pattern, c.vm_size)) && alltrue([for s in local.rules.formats.vm_size.forbidden_substrings : !strcontains(c.vm_size, s)])])
+    error_message = "compute_clusters vm_size must be ${local.rules.formats.vm_size.summary}."
   }
 }
 
@@ -241,8 +230,8 @@ variable "alerts" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}$", var.alerts.action_group_email))
-    error_message = "alerts.action_group_email must be an e-mail address."
+    condition     = length(var.alerts.action_group_email) >= local.rules.formats.email.min_length && length(var.alerts.action_group_email) <= local.rules.formats.email.max_length && can(regex(local.rules.formats.email.pattern, var.alerts.action_group_email)) && alltrue([for s in local.rules.formats.email.forbidden_substrings : !strcontains(var.alerts.action_group_email, s)])
+    error_message = "alerts.action_group_email must be ${local.rules.formats.email.summary}, got \"${var.alerts.action_group_email}\"."
   }
   validation {
     condition     = var.alerts.quota_utilization_threshold >= 1 && var.alerts.quota_utilization_threshold <= 100

@@ -57,6 +57,11 @@ variable "vnet_address_space" {
   type        = string
 }
 
+variable "allowed_ip_ranges" {
+  description = "Public addresses let through the deny-by-default firewalls."
+  type        = list(string)
+}
+
 variable "managed_network_isolation" {
   description = "Workspace managed network isolation mode."
   type        = string

@@ -48,6 +48,7 @@ def render_tfvars(config: EnvironmentConfig) -> dict[str, Any]:
         "public_network_access_enabled": config.network.public_network_access,
         "private_networking_enabled": config.network.private_networking,
         "vnet_address_space": config.network.vnet_address_space,
+        "allowed_ip_ranges": list(config.network.allowed_ip_ranges),
         "managed_network_isolation": _MANAGED_NETWORK[config.network.managed_network],
         "high_business_impact": config.workspace.high_business_impact,
         "log_retention_days": config.monitoring.log_retention_days,

@@ -43,6 +43,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mlops_toolkit.monitoring.cron import check_cron
+from mlops_toolkit.naming import LOG_RETENTION_DAYS
 
 #: Every drift signal, in report order: (name, family).
 SIGNALS: tuple[tuple[str, str], ...] = (
@@ -207,9 +208,21 @@ class RetrainingSettings(_Settings):
 class MonitoringSettings(_Settings):
     """Log Analytics retention, drift checks and retraining."""
 
-    log_retention_days: int = Field(default=30, ge=30, le=730)
+    log_retention_days: int = Field(
+        default=30,
+        description="Days Log Analytics and Application Insights keep data; "
+        "one of the periods Application Insights accepts.",
+    )
     drift: DriftSettings = DriftSettings()
     retraining: RetrainingSettings = RetrainingSettings()
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, v: int) -> int:
+        if v not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(map(str, LOG_RETENTION_DAYS))
+            raise ValueError(f"must be one of {allowed} (Application Insights), got {v}")
+        return v
 
     @model_validator(mode="after")
     def _windows(self) -> MonitoringSettings:

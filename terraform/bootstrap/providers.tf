@@ -8,5 +8,10 @@ provider "azurerm" {
     resource_group {
       prevent_deletion_if_contains_resources = true
     }
+
+    storage {
+      # Azure Resource Manager only: no data-plane calls that allowed_ip_ranges could block.
+      data_plane_available = false
+    }
   }
 }

@@ -1,3 +1,8 @@
+# Azure's naming and value rules, one source with mlops_toolkit.naming (../modules/naming/rules.json).
+locals {
+  rules = jsondecode(file("${path.module}/../modules/naming/rules.json"))
+}
+
 variable "subscription_id" {
   type        = string
   description = "Subscription GUID that holds the state storage; \"\" lets the provider read ARM_SUBSCRIPTION_ID."
@@ -5,8 +10,8 @@ variable "subscription_id" {
   nullable    = false
 
   validation {
-    condition     = var.subscription_id == "" || can(regex("^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$", var.subscription_id))
-    error_message = "subscription_id must be a subscription GUID or \"\"."
+    condition     = var.subscription_id == "" || (length(var.subscription_id) >= local.rules.formats.guid.min_length && length(var.subscription_id) <= local.rules.formats.guid.max_length && can(regex(local.rules.formats.guid.pattern, var.subscription_id)) && alltrue([for s in local.rules.formats.guid.forbidden_substrings : !strcontains(var.subscription_id, s)]))
+    error_message = "subscription_id must be ${local.rules.formats.guid.summary} or \"\"."
   }
 }
 
@@ -16,8 +21,8 @@ variable "location" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9]+$", var.location))
-    error_message = "location must be an Azure region name such as westeurope (lowercase, no spaces)."
+    condition     = length(var.location) >= local.rules.formats.location.min_length && length(var.location) <= local.rules.formats.location.max_length && can(regex(local.rules.formats.location.pattern, var.location)) && alltrue([for s in local.rules.formats.location.forbidden_substrings : !strcontains(var.location, s)])
+    error_message = "location must be ${local.rules.formats.location.summary}, got \"${var.location}\"."
   }
 }
 
@@ -27,8 +32,8 @@ variable "resource_group_name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[-\\w.()]{0,89}[-\\w()]$", var.resource_group_name))
-    error_message = "resource_group_name must be 1-90 letters, digits, '-', '_', '.', '()' and must not end with '.'."
+    condition     = length(var.resource_group_name) >= local.rules.names.resource_group.min_length && length(var.resource_group_name) <= local.rules.names.resource_group.max_length && can(regex(local.rules.names.resource_group.pattern, var.resource_group_name)) && alltrue([for s in local.rules.names.resource_group.forbidden_substrings : !strcontains(var.resource_group_name, s)])
+    error_message = "resource_group_name must be ${local.rules.names.resource_group.summary}, got \"${var.resource_group_name}\"."
   }
 }
 
@@ -38,8 +43,8 @@ variable "storage_account_name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z0-9]{3,24}$", var.storage_account_name))
-    error_message = "storage_account_name must be 3-24 lowercase letters and digits."
+    condition     = length(var.storage_account_name) >= local.rules.names.storage_account.min_length && length(var.storage_account_name) <= local.rules.names.storage_account.max_length && can(regex(local.rules.names.storage_account.pattern, var.storage_account_name)) && alltrue([for s in local.rules.names.storage_account.forbidden_substrings : !strcontains(var.storage_account_name, s)])
+    error_message = "storage_account_name must be ${local.rules.names.storage_account.summary}, got \"${var.storage_account_name}\"."
   }
 }
 
@@ -50,8 +55,8 @@ variable "container_name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.container_name)) && !strcontains(var.container_name, "--")
-    error_message = "container_name must be 3-63 lowercase letters, digits and single hyphens."
+    condition     = length(var.container_name) >= local.rules.names.storage_container.min_length && length(var.container_name) <= local.rules.names.storage_container.max_length && can(regex(local.rules.names.storage_container.pattern, var.container_name)) && alltrue([for s in local.rules.names.storage_container.forbidden_substrings : !strcontains(var.container_name, s)])
+    error_message = "container_name must be ${local.rules.names.storage_container.summary}, got \"${var.container_name}\"."
   }
 }
 
@@ -62,20 +67,20 @@ variable "state_contributor_principal_ids" {
   nullable    = false
 
   validation {
-    condition     = alltrue([for id in var.state_contributor_principal_ids : can(regex("^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$", id))])
-    error_message = "state_contributor_principal_ids must be object ID GUIDs."
+    condition     = alltrue([for id in var.state_contributor_principal_ids : length(id) >= local.rules.formats.guid.min_length && length(id) <= local.rules.formats.guid.max_length && can(regex(local.rules.formats.guid.pattern, id)) && alltrue([for s in local.rules.formats.guid.forbidden_substrings : !strcontains(id, s)])])
+    error_message = "state_contributor_principal_ids must be object IDs: ${local.rules.formats.guid.summary}."
   }
 }
 
 variable "allowed_ip_ranges" {
   type        = list(string)
-  description = "Public IPv4 addresses or CIDR ranges allowed to reach the state account; empty leaves the endpoint open to Azure AD-authenticated callers anywhere (e.g. hosted CI runners)."
+  description = "Public IPv4 addresses or CIDR blocks (no /31, /32, private or reserved ranges) allowed to reach the state account; empty leaves the endpoint open to Azure AD-authenticated callers anywhere (e.g. hosted CI runners)."
   default     = []
   nullable    = false
 
   validation {
-    condition     = alltrue([for ip in var.allowed_ip_ranges : can(cidrhost(strcontains(ip, "/") ? ip : "${ip}/32", 0))])
-    error_message = "allowed_ip_ranges must hold IPv4 addresses or CIDR ranges."
+    condition     = alltrue([for ip in var.allowed_ip_ranges : try(can(regex(local.rules.allowed_ip_range.pattern, ip)) && cidrhost(strcontains(ip, "/") ? ip : "${ip}/32", 0) == split("/", ip)[0] && alltrue([for b in local.rules.allowed_ip_range.reserved_ranges : cidrhost("${split("/", ip)[0]}/${min(tonumber(split("/", b)[1]), strcontains(ip, "/") ? tonumber(split("/", ip)[1]) : 32)}", 0) != cidrhost("${split("/", b)[0]}/${min(tonumber(split("/", b)[1]), strcontains(ip, "/") ? tonumber(split("/", ip)[1]) : 32)}", 0)]), false)])
+    error_message = "allowed_ip_ranges must hold ${local.rules.allowed_ip_range.summary}; got ${jsonencode(var.allowed_ip_ranges)}."
   }
 }
 
@@ -96,4 +101,9 @@ variable "tags" {
   description = "Tags on every resource of the state storage."
   default     = {}
   nullable    = false
+
+  validation {
+    condition     = alltrue([for k, v in var.tags : length(k) >= local.rules.formats.tag_name.min_length && length(k) <= local.rules.formats.tag_name.max_length && can(regex(local.rules.formats.tag_name.pattern, k)) && alltrue([for s in local.rules.formats.tag_name.forbidden_substrings : !strcontains(k, s)]) && length(v) >= local.rules.formats.tag_value.min_length && length(v) <= local.rules.formats.tag_value.max_length && can(regex(local.rules.formats.tag_value.pattern, v)) && alltrue([for s in local.rules.formats.tag_value.forbidden_substrings : !strcontains(v, s)])])
+    error_message = "tag names must be ${local.rules.formats.tag_name.summary} and tag values ${local.rules.formats.tag_value.summary}."
+  }
 }

@@ -29,6 +29,7 @@ ROOT_VARIABLES = {
     "names": "object",
     "tags": "map",
     "public_network_access_enabled": "bool",
+    "allowed_ip_ranges": "list",
     "private_networking_enabled": "bool",
     "vnet_address_space": "string",
     "managed_network_isolation": "string",
@@ -84,7 +85,11 @@ def test_names_object_has_every_derived_name() -> None:
     type_text = str(attr(root.variables["names"].raw, "type"))
     for key in ResourceNames.__dataclass_fields__:
         assert re.search(rf"\b{key}\b", type_text), f"names lacks {key}"
-    assert root.variables["names"].validations >= len(ResourceNames.__dataclass_fields__)
+    # one validation checks every name against its rule in the shared rules document
+    conditions = [
+        str(attr(v, "condition")) for v in blocks(root.variables["names"].raw, "validation")
+    ]
+    assert any("local.rules.names[k]" in c for c in conditions), conditions
 
 
 def test_every_module_is_wired_into_the_root() -> None:

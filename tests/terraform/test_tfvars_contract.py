@@ -118,9 +118,20 @@ def test_dev_and_prod_differ_only_where_intended() -> None:
 
 
 def test_variables_file_is_provider_free() -> None:
-    """variables.tf references nothing but variables, so it can be checked on its own."""
+    """variables.tf references nothing but variables and the shared rules (local.rules,
+    read from modules/naming/rules.json), so it can be checked on its own."""
     text = (TERRAFORM_DIR / "variables.tf").read_text()
-    assert not re.search(r"\b(module|local|data)\.[a-z_]|\bazurerm_[a-z]", text)
+    assert not re.search(r"\b(module|data)\.[a-z_]|\blocal\.(?!rules\b)|\bazurerm_[a-z]", text)
+
+
+def _variables_only(tmp_path: Path) -> Path:
+    """A copy of the root's variables.tf and the rules it reads: plans offline."""
+    work = tmp_path / "root-variables"
+    (work / "modules" / "naming").mkdir(parents=True)
+    (work / "variables.tf").write_text((TERRAFORM_DIR / "variables.tf").read_text())
+    rules = TERRAFORM_DIR / "modules" / "naming" / "rules.json"
+    (work / "modules" / "naming" / "rules.json").write_text(rules.read_text())
+    return work
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -131,9 +142,7 @@ def test_terraform_accepts_rendered_tfvars(
 
     The root's variables.tf is provider-free, so a copy of it alone plans offline.
     """
-    work = tmp_path / "root-variables"
-    work.mkdir()
-    (work / "variables.tf").write_text((TERRAFORM_DIR / "variables.tf").read_text())
+    work = _variables_only(tmp_path)
     var_file = tmp_path / f"{env}.tfvars.json"
     var_file.write_text(json.dumps(_render(env, SUBSCRIPTION)))
     terraform("init", "-input=false", "-backend=false", cwd=work)
@@ -143,9 +152,7 @@ def test_terraform_accepts_rendered_tfvars(
 def test_terraform_rejects_names_that_break_azure_rules(
     terraform: TerraformRunner, tmp_path: Path
 ) -> None:
-    work = tmp_path / "root-variables"
-    work.mkdir()
-    (work / "variables.tf").write_text((TERRAFORM_DIR / "variables.tf").read_text())
+    work = _variables_only(tmp_path)
     tfvars = _render("dev", SUBSCRIPTION)
     tfvars["names"] = {**tfvars["names"], "storage_account": "st-Not-Valid", "key_vault": "kv--x"}
     var_file = tmp_path / "bad.tfvars.json"

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from mlops_toolkit.config import load_config
+from mlops_toolkit.config import NetworkSettings, load_config, parse_config
 from mlops_toolkit.errors import ConfigError, NotFoundError
+from mlops_toolkit.infra.tfvars import render_tfvars
 
 SUB = "0B1F6471-1BF0-4DDA-AEC3-CB9272F09590"
 
@@ -70,3 +72,17 @@ def test_other_problems_still_name_the_file_and_mark_the_variable(tmp_path: Path
     assert message.startswith("config-infra-dev.yml: invalid configuration (2 problems)")
     assert "subscription_id: must be a subscription GUID" in message
     assert "(from the environment variable AZURE_SUBSCRIPTION_ID)" in message
+
+
+def test_allowed_ip_ranges_open_the_dev_firewalls_to_named_addresses(repo_root: Path) -> None:
+    data = yaml.safe_load((repo_root / "config-infra-dev.yml").read_text())
+    assert data["network"]["allowed_ip_ranges"] == []  # shipped closed: Azure services only
+    data["network"]["allowed_ip_ranges"] = ["203.0.113.7", "198.51.100.0/28"]
+    cfg = parse_config(data, "config-infra-dev.yml", environ={})
+    assert render_tfvars(cfg)["allowed_ip_ranges"] == ["203.0.113.7", "198.51.100.0/28"]
+
+
+def test_network_defaults_are_private_and_reachable() -> None:
+    network = NetworkSettings()
+    assert network.public_network_access is False and network.allowed_ip_ranges == []
+    assert network.managed_network == "allow_only_approved_outbound"

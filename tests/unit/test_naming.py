@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from mlops_toolkit.naming import NAME_RULES, derive_names, unique_suffix, validate_names
+from mlops_toolkit.naming import (
+    ALLOWED_IP_RANGE_RULE,
+    FORMAT_RULES,
+    LOG_RETENTION_DAYS,
+    NAME_RULES,
+    derive_names,
+    rules_document,
+    unique_suffix,
+    validate_names,
+)
 
 SUB = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
 
@@ -55,8 +66,13 @@ def test_longest_inputs_still_give_valid_names(namespace: str, env: str) -> None
         ("container_registry", "cr-x"),
         ("online_endpoint", "ep"),
         ("online_endpoint", "e" * 33),
-        ("compute", "c" * 17),
+        ("compute", "c" * 33),
+        ("compute", "c1"),
         ("compute", "9cluster"),
+        ("compute", "cluster-"),
+        ("storage_container", "tf--state"),
+        ("resource_group", "rg-ends-with-dot."),
+        ("application_insights", "appi/slash"),
     ],
 )
 def test_rules_reject_names_azure_rejects(kind: str, name: str) -> None:
@@ -68,3 +84,47 @@ def test_validate_names_reports_the_broken_name() -> None:
     broken = dict(validate_names(names))
     assert "key_vault" in broken and "storage_account" in broken
     assert "must be 3-24 characters" in broken["key_vault"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [("compute", "cpu"), ("compute", "c" * 32), ("compute", "gpu-cluster-a100-dedicated")],
+)
+def test_rules_accept_names_the_provider_accepts(kind: str, name: str) -> None:
+    assert NAME_RULES[kind].violation(name) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("203.0.113.7", None),
+        ("203.0.113.0/24", None),
+        ("198.51.100.0/30", None),
+        ("203.0.113.7/32", "no /32"),
+        ("203.0.113.6/31", "no /32"),
+        ("203.0.113.7/24", "host bits set"),
+        ("10.1.2.3", "public range"),
+        ("172.20.0.0/16", "public range"),
+        ("192.168.1.0/24", "public range"),
+        ("100.64.0.1", "public range"),
+        ("0.0.0.0/0", "public range"),
+        ("8.0.0.0/5", "public range"),
+        ("300.1.1.1", "IPv4"),
+        ("2001:db8::/32", "IPv4"),
+    ],
+)
+def test_allowed_ip_range_rule(value: str, problem: str | None) -> None:
+    reason = ALLOWED_IP_RANGE_RULE.violation(value)
+    assert (reason is None) if problem is None else (reason is not None and problem in reason)
+
+
+def test_rules_document_carries_every_rule() -> None:
+    document = rules_document()
+    assert set(document["names"]) == set(NAME_RULES)
+    assert set(document["formats"]) == set(FORMAT_RULES)
+    assert document["log_retention_days"] == list(LOG_RETENTION_DAYS)
+    assert document["allowed_ip_range"]["reserved_ranges"] == list(ALLOWED_IP_RANGE_RULE.reserved)
+    for rule in (*NAME_RULES.values(), *FORMAT_RULES.values()):
+        # anchored, and free of constructs RE2 (Terraform) reads differently or not at all
+        assert rule.pattern.startswith("^") and rule.pattern.endswith("$"), rule
+        assert not re.search(r"\(\?[=!<]|\\[wWsSdDbB]", rule.pattern), rule

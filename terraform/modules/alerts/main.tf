@@ -1,6 +1,6 @@
 locals {
   # The workspace alerts Azure recommends for Azure ML, plus failed runs.
-  rules = {
+  metric_alerts = {
     model-deploy-failed = {
       metric      = "Model Deploy Failed"
       aggregation = "Total"
@@ -56,7 +56,7 @@ resource "azurerm_monitor_action_group" "this" {
 }
 
 resource "azurerm_monitor_metric_alert" "workspace" {
-  for_each = local.rules
+  for_each = local.metric_alerts
 
   name                = "${each.key}-${var.action_group_name}"
   resource_group_name = var.resource_group_name

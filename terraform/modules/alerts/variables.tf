@@ -1,11 +1,16 @@
+# Azure's naming and value rules, one source with mlops_toolkit.naming (../naming/rules.json).
+locals {
+  rules = jsondecode(file("${path.module}/../naming/rules.json"))
+}
+
 variable "action_group_name" {
   type        = string
   description = "Name of the action group: 1-260 letters, digits and '-_.', starting alphanumeric."
   nullable    = false
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,259}$", var.action_group_name))
-    error_message = "action_group_name must be 1-260 letters, digits and '-_.', starting alphanumeric."
+    condition     = length(var.action_group_name) >= local.rules.names.action_group.min_length && length(var.action_group_name) <= local.rules.names.action_group.max_length && can(regex(local.rules.names.action_group.pattern, var.action_group_name)) && alltrue([for s in local.rules.names.action_group.forbidden_substrings : !strcontains(var.action_group_name, s)])
+    error_message = "action_group_name must be ${local.rules.names.action_group.summary}, got \"${var.action_group_name}\"."
   }
 }
 
@@ -26,8 +31,8 @@ variable "resource_group_name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[-\\w.()]{0,89}[-\\w()]$", var.resource_group_name))
-    error_message = "resource_group_name must be 1-90 letters, digits, '-', '_', '.', '()' and must not end with '.'."
+    condition     = length(var.resource_group_name) >= local.rules.names.resource_group.min_length && length(var.resource_group_name) <= local.rules.names.resource_group.max_length && can(regex(local.rules.names.resource_group.pattern, var.resource_group_name)) && alltrue([for s in local.rules.names.resource_group.forbidden_substrings : !strcontains(var.resource_group_name, s)])
+    error_message = "resource_group_name must be ${local.rules.names.resource_group.summary}, got \"${var.resource_group_name}\"."
   }
 }
 
@@ -38,8 +43,8 @@ variable "tags" {
   nullable    = false
 
   validation {
-    condition     = alltrue([for k, v in var.tags : length(k) <= 512 && length(v) <= 256 && !can(regex("[<>%&\\\\?/]", k))])
-    error_message = "tag names must be at most 512 characters without <>%&\\?/ and values at most 256 characters."
+    condition     = alltrue([for k, v in var.tags : length(k) >= local.rules.formats.tag_name.min_length && length(k) <= local.rules.formats.tag_name.max_length && can(regex(local.rules.formats.tag_name.pattern, k)) && alltrue([for s in local.rules.formats.tag_name.forbidden_substrings : !strcontains(k, s)]) && length(v) >= local.rules.formats.tag_value.min_length && length(v) <= local.rules.formats.tag_value.max_length && can(regex(local.rules.formats.tag_value.pattern, v)) && alltrue([for s in local.rules.formats.tag_value.forbidden_substrings : !strcontains(v, s)])])
+    error_message = "tag names must be ${local.rules.formats.tag_name.summary} and tag values ${local.rules.formats.tag_value.summary}."
   }
 }
 
@@ -67,8 +72,8 @@ variable "email" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}$", var.email))
-    error_message = "email must be an e-mail address."
+    condition     = length(var.email) >= local.rules.formats.email.min_length && length(var.email) <= local.rules.formats.email.max_length && can(regex(local.rules.formats.email.pattern, var.email)) && alltrue([for s in local.rules.formats.email.forbidden_substrings : !strcontains(var.email, s)])
+    error_message = "email must be ${local.rules.formats.email.summary}, got \"${var.email}\"."
   }
 }
 

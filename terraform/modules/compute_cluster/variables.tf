@@ -1,11 +1,16 @@
+# Azure's naming and value rules, one source with mlops_toolkit.naming (../naming/rules.json).
+locals {
+  rules = jsondecode(file("${path.module}/../naming/rules.json"))
+}
+
 variable "name" {
   type        = string
-  description = "Compute cluster name: 2-16 letters, digits and hyphens, starting with a letter."
+  description = "Compute cluster name: 3-32 letters, digits and hyphens, starting with a letter and ending alphanumeric."
   nullable    = false
 
   validation {
-    condition     = can(regex("^[A-Za-z]([A-Za-z0-9-]{0,14}[A-Za-z0-9])?$", var.name)) && length(var.name) >= 2
-    error_message = "name must be 2-16 letters, digits and hyphens, starting with a letter and ending alphanumeric."
+    condition     = length(var.name) >= local.rules.names.compute.min_length && length(var.name) <= local.rules.names.compute.max_length && can(regex(local.rules.names.compute.pattern, var.name)) && alltrue([for s in local.rules.names.compute.forbidden_substrings : !strcontains(var.name, s)])
+    error_message = "name must be ${local.rules.names.compute.summary}, got \"${var.name}\"."
   }
 }
 
@@ -15,8 +20,8 @@ variable "location" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9]+$", var.location))
-    error_message = "location must be an Azure region name such as westeurope (lowercase, no spaces)."
+    condition     = length(var.location) >= local.rules.formats.location.min_length && length(var.location) <= local.rules.formats.location.max_length && can(regex(local.rules.formats.location.pattern, var.location)) && alltrue([for s in local.rules.formats.location.forbidden_substrings : !strcontains(var.location, s)])
+    error_message = "location must be ${local.rules.formats.location.summary}, got \"${var.location}\"."
   }
 }
 
@@ -27,8 +32,8 @@ variable "tags" {
   nullable    = false
 
   validation {
-    condition     = alltrue([for k, v in var.tags : length(k) <= 512 && length(v) <= 256 && !can(regex("[<>%&\\\\?/]", k))])
-    error_message = "tag names must be at most 512 characters without <>%&\\?/ and values at most 256 characters."
+    condition     = alltrue([for k, v in var.tags : length(k) >= local.rules.formats.tag_name.min_length && length(k) <= local.rules.formats.tag_name.max_length && can(regex(local.rules.formats.tag_name.pattern, k)) && alltrue([for s in local.rules.formats.tag_name.forbidden_substrings : !strcontains(k, s)]) && length(v) >= local.rules.formats.tag_value.min_length && length(v) <= local.rules.formats.tag_value.max_length && can(regex(local.rules.formats.tag_value.pattern, v)) && alltrue([for s in local.rules.formats.tag_value.forbidden_substrings : !strcontains(v, s)])])
+    error_message = "tag names must be ${local.rules.formats.tag_name.summary} and tag values ${local.rules.formats.tag_value.summary}."
   }
 }
 
@@ -49,8 +54,8 @@ variable "vm_size" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^Standard_[A-Za-z0-9_]+$", var.vm_size))
-    error_message = "vm_size must be an Azure VM size such as Standard_DS3_v2."
+    condition     = length(var.vm_size) >= local.rules.formats.vm_size.min_length && length(var.vm_size) <= local.rules.formats.vm_size.max_length && can(regex(local.rules.formats.vm_size.pattern, var.vm_size)) && alltrue([for s in local.rules.formats.vm_size.forbidden_substrings : !strcontains(var.vm_size, s)])
+    error_message = "vm_size must be ${local.rules.formats.vm_size.summary}, got \"${var.vm_size}\"."
   }
 }
 

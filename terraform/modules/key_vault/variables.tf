@@ -1,11 +1,16 @@
+# Azure's naming and value rules, one source with mlops_toolkit.naming (../naming/rules.json).
+locals {
+  rules = jsondecode(file("${path.module}/../naming/rules.json"))
+}
+
 variable "name" {
   type        = string
   description = "Globally unique Key Vault name: 3-24 letters, digits and single hyphens, starting with a letter."
   nullable    = false
 
   validation {
-    condition     = can(regex("^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$", var.name)) && !strcontains(var.name, "--")
-    error_message = "name must be 3-24 letters, digits and single hyphens, start with a letter and end with a letter or digit."
+    condition     = length(var.name) >= local.rules.names.key_vault.min_length && length(var.name) <= local.rules.names.key_vault.max_length && can(regex(local.rules.names.key_vault.pattern, var.name)) && alltrue([for s in local.rules.names.key_vault.forbidden_substrings : !strcontains(var.name, s)])
+    error_message = "name must be ${local.rules.names.key_vault.summary}, got \"${var.name}\"."
   }
 }
 
@@ -15,8 +20,8 @@ variable "resource_group_name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[-\\w.()]{0,89}[-\\w()]$", var.resource_group_name))
-    error_message = "resource_group_name must be 1-90 letters, digits, '-', '_', '.', '()' and must not end with '.'."
+    condition     = length(var.resource_group_name) >= local.rules.names.resource_group.min_length && length(var.resource_group_name) <= local.rules.names.resource_group.max_length && can(regex(local.rules.names.resource_group.pattern, var.resource_group_name)) && alltrue([for s in local.rules.names.resource_group.forbidden_substrings : !strcontains(var.resource_group_name, s)])
+    error_message = "resource_group_name must be ${local.rules.names.resource_group.summary}, got \"${var.resource_group_name}\"."
   }
 }
 
@@ -26,8 +31,8 @@ variable "location" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9]+$", var.location))
-    error_message = "location must be an Azure region name such as westeurope (lowercase, no spaces)."
+    condition     = length(var.location) >= local.rules.formats.location.min_length && length(var.location) <= local.rules.formats.location.max_length && can(regex(local.rules.formats.location.pattern, var.location)) && alltrue([for s in local.rules.formats.location.forbidden_substrings : !strcontains(var.location, s)])
+    error_message = "location must be ${local.rules.formats.location.summary}, got \"${var.location}\"."
   }
 }
 
@@ -38,8 +43,8 @@ variable "tags" {
   nullable    = false
 
   validation {
-    condition     = alltrue([for k, v in var.tags : length(k) <= 512 && length(v) <= 256 && !can(regex("[<>%&\\\\?/]", k))])
-    error_message = "tag names must be at most 512 characters without <>%&\\?/ and values at most 256 characters."
+    condition     = alltrue([for k, v in var.tags : length(k) >= local.rules.formats.tag_name.min_length && length(k) <= local.rules.formats.tag_name.max_length && can(regex(local.rules.formats.tag_name.pattern, k)) && alltrue([for s in local.rules.formats.tag_name.forbidden_substrings : !strcontains(k, s)]) && length(v) >= local.rules.formats.tag_value.min_length && length(v) <= local.rules.formats.tag_value.max_length && can(regex(local.rules.formats.tag_value.pattern, v)) && alltrue([for s in local.rules.formats.tag_value.forbidden_substrings : !strcontains(v, s)])])
+    error_message = "tag names must be ${local.rules.formats.tag_name.summary} and tag values ${local.rules.formats.tag_value.summary}."
   }
 }
 
@@ -49,8 +54,8 @@ variable "tenant_id" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$", var.tenant_id))
-    error_message = "tenant_id must be a GUID."
+    condition     = length(var.tenant_id) >= local.rules.formats.guid.min_length && length(var.tenant_id) <= local.rules.formats.guid.max_length && can(regex(local.rules.formats.guid.pattern, var.tenant_id)) && alltrue([for s in local.rules.formats.guid.forbidden_substrings : !strcontains(var.tenant_id, s)])
+    error_message = "tenant_id must be ${local.rules.formats.guid.summary}."
   }
 }
 
@@ -75,13 +80,17 @@ variable "public_network_access_enabled" {
 
 variable "allowed_ip_ranges" {
   type        = list(string)
-  description = "Public IPv4 addresses or CIDR ranges allowed through the firewall when the public endpoint is open."
+  description = "Public IPv4 addresses or CIDR blocks let through the deny-by-default firewall while the public endpoint is open."
   default     = []
   nullable    = false
 
   validation {
-    condition     = alltrue([for ip in var.allowed_ip_ranges : can(cidrhost(strcontains(ip, "/") ? ip : "${ip}/32", 0))])
-    error_message = "allowed_ip_ranges must hold IPv4 addresses or CIDR ranges."
+    condition     = alltrue([for ip in var.allowed_ip_ranges : try(can(regex(local.rules.allowed_ip_range.pattern, ip)) && cidrhost(strcontains(ip, "/") ? ip : "${ip}/32", 0) == split("/", ip)[0] && alltrue([for b in local.rules.allowed_ip_range.reserved_ranges : cidrhost("${split("/", ip)[0]}/${min(tonumber(split("/", b)[1]), strcontains(ip, "/") ? tonumber(split("/", ip)[1]) : 32)}", 0) != cidrhost("${split("/", b)[0]}/${min(tonumber(split("/", b)[1]), strcontains(ip, "/") ? tonumber(split("/", ip)[1]) : 32)}", 0)]), false)])
+    error_message = "allowed_ip_ranges must hold ${local.rules.allowed_ip_range.summary}; got ${jsonencode(var.allowed_ip_ranges)}."
+  }
+  validation {
+    condition     = length(var.allowed_ip_ranges) == 0 || var.public_network_access_enabled
+    error_message = "allowed_ip_ranges has no effect while public_network_access_enabled is false; leave it empty."
   }
 }
 

@@ -17,6 +17,7 @@ resource "azurerm_application_insights" "this" {
   location            = var.location
   workspace_id        = azurerm_log_analytics_workspace.this.id
   application_type    = "web"
+  retention_in_days   = var.retention_days
   tags                = var.tags
 }
 

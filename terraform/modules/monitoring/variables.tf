@@ -1,11 +1,16 @@
+# Azure's naming and value rules, one source with mlops_toolkit.naming (../naming/rules.json).
+locals {
+  rules = jsondecode(file("${path.module}/../naming/rules.json"))
+}
+
 variable "log_analytics_name" {
   type        = string
   description = "Name of the Log Analytics workspace: 4-63 letters, digits and hyphens, starting and ending alphanumeric."
   nullable    = false
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$", var.log_analytics_name))
-    error_message = "log_analytics_name must be 4-63 letters, digits and hyphens, starting and ending alphanumeric."
+    condition     = length(var.log_analytics_name) >= local.rules.names.log_analytics.min_length && length(var.log_analytics_name) <= local.rules.names.log_analytics.max_length && can(regex(local.rules.names.log_analytics.pattern, var.log_analytics_name)) && alltrue([for s in local.rules.names.log_analytics.forbidden_substrings : !strcontains(var.log_analytics_name, s)])
+    error_message = "log_analytics_name must be ${local.rules.names.log_analytics.summary}, got \"${var.log_analytics_name}\"."
   }
 }
 
@@ -15,8 +20,8 @@ variable "application_insights_name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[^%&\\\\?/]{0,254}[^%&\\\\?/.]$", var.application_insights_name))
-    error_message = "application_insights_name must be 1-255 characters without %&\\?/ and must not end with '.'."
+    condition     = length(var.application_insights_name) >= local.rules.names.application_insights.min_length && length(var.application_insights_name) <= local.rules.names.application_insights.max_length && can(regex(local.rules.names.application_insights.pattern, var.application_insights_name)) && alltrue([for s in local.rules.names.application_insights.forbidden_substrings : !strcontains(var.application_insights_name, s)])
+    error_message = "application_insights_name must be ${local.rules.names.application_insights.summary}, got \"${var.application_insights_name}\"."
   }
 }
 
@@ -26,8 +31,8 @@ variable "resource_group_name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[-\\w.()]{0,89}[-\\w()]$", var.resource_group_name))
-    error_message = "resource_group_name must be 1-90 letters, digits, '-', '_', '.', '()' and must not end with '.'."
+    condition     = length(var.resource_group_name) >= local.rules.names.resource_group.min_length && length(var.resource_group_name) <= local.rules.names.resource_group.max_length && can(regex(local.rules.names.resource_group.pattern, var.resource_group_name)) && alltrue([for s in local.rules.names.resource_group.forbidden_substrings : !strcontains(var.resource_group_name, s)])
+    error_message = "resource_group_name must be ${local.rules.names.resource_group.summary}, got \"${var.resource_group_name}\"."
   }
 }
 
@@ -37,8 +42,8 @@ variable "location" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9]+$", var.location))
-    error_message = "location must be an Azure region name such as westeurope (lowercase, no spaces)."
+    condition     = length(var.location) >= local.rules.formats.location.min_length && length(var.location) <= local.rules.formats.location.max_length && can(regex(local.rules.formats.location.pattern, var.location)) && alltrue([for s in local.rules.formats.location.forbidden_substrings : !strcontains(var.location, s)])
+    error_message = "location must be ${local.rules.formats.location.summary}, got \"${var.location}\"."
   }
 }
 
@@ -49,20 +54,20 @@ variable "tags" {
   nullable    = false
 
   validation {
-    condition     = alltrue([for k, v in var.tags : length(k) <= 512 && length(v) <= 256 && !can(regex("[<>%&\\\\?/]", k))])
-    error_message = "tag names must be at most 512 characters without <>%&\\?/ and values at most 256 characters."
+    condition     = alltrue([for k, v in var.tags : length(k) >= local.rules.formats.tag_name.min_length && length(k) <= local.rules.formats.tag_name.max_length && can(regex(local.rules.formats.tag_name.pattern, k)) && alltrue([for s in local.rules.formats.tag_name.forbidden_substrings : !strcontains(k, s)]) && length(v) >= local.rules.formats.tag_value.min_length && length(v) <= local.rules.formats.tag_value.max_length && can(regex(local.rules.formats.tag_value.pattern, v)) && alltrue([for s in local.rules.formats.tag_value.forbidden_substrings : !strcontains(v, s)])])
+    error_message = "tag names must be ${local.rules.formats.tag_name.summary} and tag values ${local.rules.formats.tag_value.summary}."
   }
 }
 
 variable "retention_days" {
   type        = number
-  description = "Days Log Analytics keeps logs (30-730)."
+  description = "Days Log Analytics and Application Insights keep data: one of the periods Application Insights accepts (30, 60, 90, 120, 180, 270, 365, 550, 730)."
   default     = 30
   nullable    = false
 
   validation {
-    condition     = var.retention_days >= 30 && var.retention_days <= 730 && floor(var.retention_days) == var.retention_days
-    error_message = "retention_days must be a whole number from 30 to 730."
+    condition     = contains(local.rules.log_retention_days, var.retention_days)
+    error_message = "retention_days must be one of ${join(", ", local.rules.log_retention_days)}, got ${var.retention_days}."
   }
 }
 

@@ -1,11 +1,16 @@
+# Azure's naming and value rules, one source with mlops_toolkit.naming (../naming/rules.json).
+locals {
+  rules = jsondecode(file("${path.module}/../naming/rules.json"))
+}
+
 variable "name" {
   type        = string
   description = "Name of the Azure ML workspace: 3-33 letters, digits, '-' and '_', starting alphanumeric."
   nullable    = false
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$", var.name))
-    error_message = "name must be 3-33 letters, digits, '-' and '_', starting alphanumeric."
+    condition     = length(var.name) >= local.rules.names.workspace.min_length && length(var.name) <= local.rules.names.workspace.max_length && can(regex(local.rules.names.workspace.pattern, var.name)) && alltrue([for s in local.rules.names.workspace.forbidden_substrings : !strcontains(var.name, s)])
+    error_message = "name must be ${local.rules.names.workspace.summary}, got \"${var.name}\"."
   }
 }
 
@@ -15,8 +20,8 @@ variable "resource_group_name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[-\\w.()]{0,89}[-\\w()]$", var.resource_group_name))
-    error_message = "resource_group_name must be 1-90 letters, digits, '-', '_', '.', '()' and must not end with '.'."
+    condition     = length(var.resource_group_name) >= local.rules.names.resource_group.min_length && length(var.resource_group_name) <= local.rules.names.resource_group.max_length && can(regex(local.rules.names.resource_group.pattern, var.resource_group_name)) && alltrue([for s in local.rules.names.resource_group.forbidden_substrings : !strcontains(var.resource_group_name, s)])
+    error_message = "resource_group_name must be ${local.rules.names.resource_group.summary}, got \"${var.resource_group_name}\"."
   }
 }
 
@@ -26,8 +31,8 @@ variable "location" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9]+$", var.location))
-    error_message = "location must be an Azure region name such as westeurope (lowercase, no spaces)."
+    condition     = length(var.location) >= local.rules.formats.location.min_length && length(var.location) <= local.rules.formats.location.max_length && can(regex(local.rules.formats.location.pattern, var.location)) && alltrue([for s in local.rules.formats.location.forbidden_substrings : !strcontains(var.location, s)])
+    error_message = "location must be ${local.rules.formats.location.summary}, got \"${var.location}\"."
   }
 }
 
@@ -38,8 +43,8 @@ variable "tags" {
   nullable    = false
 
   validation {
-    condition     = alltrue([for k, v in var.tags : length(k) <= 512 && length(v) <= 256 && !can(regex("[<>%&\\\\?/]", k))])
-    error_message = "tag names must be at most 512 characters without <>%&\\?/ and values at most 256 characters."
+    condition     = alltrue([for k, v in var.tags : length(k) >= local.rules.formats.tag_name.min_length && length(k) <= local.rules.formats.tag_name.max_length && can(regex(local.rules.formats.tag_name.pattern, k)) && alltrue([for s in local.rules.formats.tag_name.forbidden_substrings : !strcontains(k, s)]) && length(v) >= local.rules.formats.tag_value.min_length && length(v) <= local.rules.formats.tag_value.max_length && can(regex(local.rules.formats.tag_value.pattern, v)) && alltrue([for s in local.rules.formats.tag_value.forbidden_substrings : !strcontains(v, s)])])
+    error_message = "tag names must be ${local.rules.formats.tag_name.summary} and tag values ${local.rules.formats.tag_value.summary}."
   }
 }
 
@@ -119,8 +124,8 @@ variable "image_build_compute_name" {
   default     = null
 
   validation {
-    condition     = var.image_build_compute_name == null || can(regex("^[A-Za-z][A-Za-z0-9-]{0,14}[A-Za-z0-9]$", var.image_build_compute_name))
-    error_message = "image_build_compute_name must be a compute name: 2-16 letters, digits and hyphens, starting with a letter."
+    condition     = var.image_build_compute_name == null || try(length(var.image_build_compute_name) >= local.rules.names.compute.min_length && length(var.image_build_compute_name) <= local.rules.names.compute.max_length && can(regex(local.rules.names.compute.pattern, var.image_build_compute_name)) && alltrue([for s in local.rules.names.compute.forbidden_substrings : !strcontains(var.image_build_compute_name, s)]), false)
+    error_message = "image_build_compute_name must be a compute name: ${local.rules.names.compute.summary}."
   }
 }
 

@@ -26,6 +26,7 @@ def test_dev_tfvars() -> None:
     assert tfvars["public_network_access_enabled"] is True
     assert tfvars["private_networking_enabled"] is False
     assert tfvars["managed_network_isolation"] == "AllowInternetOutbound"
+    assert tfvars["allowed_ip_ranges"] == []  # deny-by-default, Azure services only
     assert tfvars["compute_clusters"]["gpu"] == {
         "name": "gpu-cluster",
         "vm_size": "Standard_NC4as_T4_v3",
