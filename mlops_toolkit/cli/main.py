@@ -26,6 +26,7 @@ PARAMETER_FLAGS = {
     "environment": "--env",
     "project_dir": "--project-dir",
     "target": "--target",
+    "to": "--to",
 }
 _PARAMETER = re.compile(
     r"\b(" + "|".join(PARAMETER_FLAGS) + r")(?:=('[^']*'|\"[^\"]*\"|[^\s,;)]+))?"
