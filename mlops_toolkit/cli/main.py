@@ -27,6 +27,8 @@ PARAMETER_FLAGS = {
     "project_dir": "--project-dir",
     "target": "--target",
     "to": "--to",
+    "out_dir": "--out",
+    "system": "--system",
 }
 _PARAMETER = re.compile(
     r"\b(" + "|".join(PARAMETER_FLAGS) + r")(?:=('[^']*'|\"[^\"]*\"|[^\s,;)]+))?"
@@ -103,7 +105,17 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from mlops_toolkit.cli import alerts, endpoint, env, init, jobs, models, provision, release
+    from mlops_toolkit.cli import (
+        alerts,
+        cicd,
+        endpoint,
+        env,
+        init,
+        jobs,
+        models,
+        provision,
+        release,
+    )
 
     del release  # its commands join the endpoint group on import
 
@@ -116,6 +128,7 @@ def _register() -> None:
     cli.add_command(endpoint.endpoint)
     cli.add_command(endpoint.deployment)
     cli.add_command(alerts.alerts)
+    cli.add_command(cicd.cicd)
 
 
 _register()
