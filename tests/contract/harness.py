@@ -9,8 +9,8 @@ target: a fake Resource Manager); the tests only use the client.
 
 from __future__ import annotations
 
-import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,38 +38,47 @@ def write_config(project: Path, *, target: str, extra: str = "") -> None:
     (project / "config-infra-dev.yml").write_text(text, encoding="utf-8")
 
 
-def register_local_versions(client: MLOpsClient, onnx_dir: Path, versions: int = 2) -> None:
-    """Register ``onnx_dir`` as versions 1..n of the test model in the local registry,
-    the way register.py lays out a version (``model/onnx/...``); v1 gets alias champion."""
+def register_local_versions(
+    client: MLOpsClient,
+    onnx_dir: Path,
+    versions: int = 2,
+    *,
+    name: str = MODEL_NAME,
+    extra_files: dict[int, dict[str, str]] | None = None,
+) -> None:
+    """Register ``onnx_dir`` as versions 1..n of ``name`` in the local registry, laid
+    out as register.py does (``model/onnx/...``); v1 gets the alias champion.
+    ``extra_files`` adds files (name -> text) to the artefacts of some versions."""
     import mlflow
     from mlflow.tracking import MlflowClient
 
-    uri = client.target.paths.tracking_uri  # type: ignore[attr-defined]
-    mlflow_client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    experiment = mlflow_client.get_experiment_by_name("contract")
+    paths = client.target.paths  # type: ignore[attr-defined]
+    mlflow_client = MlflowClient(tracking_uri=paths.tracking_uri, registry_uri=paths.tracking_uri)
+    experiment = mlflow_client.get_experiment_by_name("registered-by-tests")
     experiment_id = (
         experiment.experiment_id
         if experiment
         else mlflow_client.create_experiment(
-            "contract",
-            artifact_location=(client.target.paths.artifacts_dir / "contract").resolve().as_uri(),  # type: ignore[attr-defined]
+            "registered-by-tests",
+            artifact_location=(paths.artifacts_dir / "tests").resolve().as_uri(),
         )
     )
     try:
-        mlflow_client.get_registered_model(MODEL_NAME)
+        mlflow_client.get_registered_model(name)
     except mlflow.exceptions.MlflowException:
-        mlflow_client.create_registered_model(MODEL_NAME)
+        mlflow_client.create_registered_model(name)
     for number in range(1, versions + 1):
-        run = mlflow_client.create_run(experiment_id, run_name=f"contract-v{number}")
-        staged = Path(os.environ.get("TMPDIR", "/tmp")) / f"contract-{run.info.run_id}"
-        shutil.copytree(onnx_dir, staged / "onnx")
-        mlflow_client.log_artifacts(run.info.run_id, str(staged), artifact_path="model")
-        shutil.rmtree(staged)
+        with tempfile.TemporaryDirectory() as staged:
+            shutil.copytree(onnx_dir, Path(staged) / "onnx")
+            for file_name, text in (extra_files or {}).get(number, {}).items():
+                (Path(staged) / file_name).write_text(text, encoding="utf-8")
+            run = mlflow_client.create_run(experiment_id, run_name=f"{name}-v{number}")
+            mlflow_client.log_artifacts(run.info.run_id, staged, artifact_path="model")
         mlflow_client.set_terminated(run.info.run_id)
         mlflow_client.create_model_version(
-            MODEL_NAME,
+            name,
             source=f"{run.info.artifact_uri}/model",
             run_id=run.info.run_id,
             tags={"test_macro_f1": f"0.9{number}", "data_sha256": "0" * 64},
         )
-    mlflow_client.set_registered_model_alias(MODEL_NAME, "champion", "1")
+    mlflow_client.set_registered_model_alias(name, "champion", "1")

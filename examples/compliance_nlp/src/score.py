@@ -27,6 +27,8 @@ Environment:
                              ``<name>:<version>`` from an Azure model path, else ``unversioned``)
 ``COMPLIANCE_COLLECT_DIR``   append every scored request (inputs and outputs) as JSON
                              lines to ``<dir>/model_io-<host>-<pid>.jsonl``; off when unset
+                             (then ``MLOPS_DATA_COLLECTION_DIR``, which the toolkit's local
+                             deployments set, is used)
 
 On Azure, inputs and outputs also go to the Azure ML data collector
 (``azureml.ai.monitoring.Collector``, names ``model_inputs`` / ``model_outputs``)
@@ -374,7 +376,9 @@ def init() -> None:
         raise ModelNotFound("AZUREML_MODEL_DIR is not set; point it at the registered model")
     variant = os.environ.get("COMPLIANCE_ONNX_VARIANT", "int8").strip().lower()
     scorer = Scorer.load(model_root, variant)
-    collect_dir = os.environ.get("COMPLIANCE_COLLECT_DIR")
+    collect_dir = os.environ.get("COMPLIANCE_COLLECT_DIR") or os.environ.get(
+        "MLOPS_DATA_COLLECTION_DIR"
+    )
     _state = _State(
         scorer=scorer,
         max_batch=int(os.environ.get("COMPLIANCE_MAX_BATCH", DEFAULT_MAX_BATCH)),

@@ -14,8 +14,10 @@ registers that run's ``model`` folder as a new version.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,7 +49,13 @@ class LocalModels:
     def list(self, name: str | None = None) -> tuple[ModelVersion, ...]:
         client = self._client()
         query = f"name = '{_quote(name)}'" if name else ""
-        found = [_convert(v) for v in client.search_model_versions(query)]
+        versions = client.search_model_versions(query)
+        # Search results carry no aliases; the registered models do (alias -> version).
+        aliases: dict[tuple[str, str], list[str]] = {}
+        for model_name in {v.name for v in versions}:
+            for alias, number in (client.get_registered_model(model_name).aliases or {}).items():
+                aliases.setdefault((model_name, str(number)), []).append(alias)
+        found = [_convert(v, aliases.get((v.name, str(v.version)), ())) for v in versions]
         found.sort(key=lambda m: (m.name, -int(m.version)))
         return tuple(found)
 
@@ -85,11 +93,12 @@ class LocalModels:
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
         try:
-            mlflow.artifacts.download_artifacts(
-                artifact_uri=model.source,
-                dst_path=str(partial),
-                tracking_uri=self._target.paths.tracking_uri,
-            )
+            with _no_progress_bars():
+                mlflow.artifacts.download_artifacts(
+                    artifact_uri=model.source,
+                    dst_path=str(partial),
+                    tracking_uri=self._target.paths.tracking_uri,
+                )
         except Exception as exc:  # MLflow raises many kinds; all mean "could not copy"
             shutil.rmtree(partial, ignore_errors=True)
             raise BackendError(f"cannot download model {model.ref}: {exc}") from exc
@@ -183,12 +192,29 @@ class LocalModels:
 PROMOTIONS_EXPERIMENT = "promotions"
 
 
+@contextlib.contextmanager
+def _no_progress_bars() -> Iterator[None]:
+    """MLflow draws a progress bar on stderr for every download; the caller reports instead."""
+    name = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
+    previous = os.environ.get(name)
+    os.environ[name] = "false"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+
 def _quote(value: str) -> str:
     return value.replace("'", "''")
 
 
-def _convert(version: Any) -> ModelVersion:
+def _convert(version: Any, aliases: Iterable[str] | None = None) -> ModelVersion:
     created = getattr(version, "creation_timestamp", None)
+    if aliases is None:
+        aliases = getattr(version, "aliases", None) or ()
     return ModelVersion(
         name=str(version.name),
         version=str(version.version),
@@ -198,7 +224,7 @@ def _convert(version: Any) -> ModelVersion:
             else None
         ),
         tags={str(k): str(v) for k, v in (version.tags or {}).items()},
-        aliases=tuple(sorted(getattr(version, "aliases", None) or ())),
+        aliases=tuple(sorted(aliases)),
         run_id=version.run_id or None,
         source=version.source or None,
         description=version.description or "",

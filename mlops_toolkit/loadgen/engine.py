@@ -1,0 +1,324 @@
+"""Open- and closed-loop HTTP load on aiohttp's client.
+
+**Open loop** (``rate=``): request *i* is due at ``t0 + i / rate`` whatever
+happened to the requests before it, and its latency is measured from that
+intended time, not from when it was actually sent. A server that stalls
+therefore shows its whole queue in the percentiles instead of silently
+slowing the generator down (the coordinated-omission problem that wrk2
+corrects). When the scheduler wakes late it sends every overdue request at
+once; its lag is counted in their latency and reported as
+``max_send_lag_ms``, so a generator that cannot keep up is visible. Requests
+beyond ``max_in_flight`` are not sent and count as ``in_flight_cap`` errors,
+so the schedule never blocks.
+
+**Closed loop** (``concurrency=``): N workers each send, wait for the answer
+and send again; latency runs from the actual send. This is what most
+benchmark tools do; it under-reports queueing and is here for comparison and
+for measuring the most a server can do.
+
+Why aiohttp: the router is built on it, so one asyncio HTTP stack is kept
+well in the project; its client is mature, pools keep-alive connections per
+host with a hard connection limit, exposes a total per-request timeout, and
+costs little per request, so one process can drive several hundred requests a
+second while holding thousands of intended send times without threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from mlops_toolkit.errors import UsageError
+from mlops_toolkit.histogram import LatencyHistogram
+from mlops_toolkit.loadgen.result import LoadResult, SecondStats
+
+DEFAULT_MAX_IN_FLIGHT = 1000
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    """What to send, how fast and for how long. Validated on construction
+    (``UsageError`` naming the parameter).
+
+    Exactly one of ``rate`` (open loop, requests/s) and ``concurrency`` (closed
+    loop, workers); at least one of ``count`` and ``duration`` (seconds); the
+    run ends at whichever comes first. ``bodies`` are used round-robin.
+    """
+
+    url: str
+    rate: float | None = None
+    concurrency: int | None = None
+    count: int | None = None
+    duration: float | None = None
+    bodies: Sequence[bytes] = (b"",)
+    method: str = "POST"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    content_type: str | None = "application/json"
+    timeout: float = 30.0
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    tally_header: str | None = None
+    timeseries: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise UsageError(f"url must be an http(s) URL, got {self.url!r}")
+        if (self.rate is None) == (self.concurrency is None):
+            raise UsageError("give exactly one of rate (open loop) and concurrency (closed loop)")
+        if self.rate is not None and not (self.rate > 0 and math.isfinite(self.rate)):
+            raise UsageError(f"rate must be a positive number of requests/s, got {self.rate}")
+        if self.concurrency is not None and self.concurrency < 1:
+            raise UsageError(f"concurrency must be >= 1, got {self.concurrency}")
+        if self.count is None and self.duration is None:
+            raise UsageError("give count, duration or both to bound the run")
+        if self.count is not None and self.count < 0:
+            raise UsageError(f"count must be >= 0, got {self.count}")
+        if self.duration is not None and not self.duration > 0:
+            raise UsageError(f"duration must be > 0 seconds, got {self.duration}")
+        if not self.bodies:
+            raise UsageError("bodies must hold at least one request body")
+        if not self.timeout > 0:
+            raise UsageError(f"timeout must be > 0 seconds, got {self.timeout}")
+        if self.max_in_flight < 1:
+            raise UsageError(f"max_in_flight must be >= 1, got {self.max_in_flight}")
+
+    @property
+    def mode(self) -> str:
+        return "open" if self.rate is not None else "closed"
+
+
+def run_load(
+    url: str,
+    *,
+    rate: float | None = None,
+    concurrency: int | None = None,
+    count: int | None = None,
+    duration: float | None = None,
+    bodies: Sequence[bytes] = (b"",),
+    method: str = "POST",
+    headers: Mapping[str, str] | None = None,
+    content_type: str | None = "application/json",
+    timeout: float = 30.0,
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    tally_header: str | None = None,
+    timeseries: bool = False,
+) -> LoadResult:
+    """Run one load test and return what it measured. Blocks until the run ends.
+
+    The parameters are ``LoadSpec``'s. Runs its own event loop, so it cannot
+    be called from inside a running loop (use ``execute`` there). Raises
+    ``UsageError`` for an invalid spec; connection failures and timeouts are
+    counted in the result, never raised.
+    """
+    spec = LoadSpec(
+        url,
+        rate=rate,
+        concurrency=concurrency,
+        count=count,
+        duration=duration,
+        bodies=bodies,
+        method=method,
+        headers=dict(headers or {}),
+        content_type=content_type,
+        timeout=timeout,
+        max_in_flight=max_in_flight,
+        tally_header=tally_header,
+        timeseries=timeseries,
+    )
+    return asyncio.run(execute(spec))
+
+
+async def execute(spec: LoadSpec) -> LoadResult:
+    """The coroutine behind ``run_load``: run ``spec`` on the current event loop."""
+    run = _Run(spec)
+    return await run.go()
+
+
+def _error_kind(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.TimeoutError):
+        return "timeout"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return "connect"
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
+        return "disconnected"
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "payload"
+    return type(exc).__name__
+
+
+class _Run:
+    """The mutable state of one run; lives for one ``execute`` call."""
+
+    def __init__(self, spec: LoadSpec) -> None:
+        self.spec = spec
+        self.headers = dict(spec.headers)
+        if spec.content_type and not any(k.lower() == "content-type" for k in self.headers):
+            self.headers["Content-Type"] = spec.content_type
+        self.sent = 0
+        self.completed = 0
+        self.in_flight = 0
+        self.status_counts: Counter[int] = Counter()
+        self.errors: Counter[str] = Counter()
+        self.tallies: Counter[str] = Counter()
+        self.latency = LatencyHistogram()
+        self.max_lag = 0.0
+        self.last_end = 0.0
+        self.t0 = 0.0
+        self.seconds: dict[int, list] = {}  # second -> [sent, ok, failed, histogram]
+
+    def _second(self, at: float) -> list:
+        key = int(at - self.t0)
+        bucket = self.seconds.get(key)
+        if bucket is None:
+            bucket = self.seconds[key] = [0, 0, 0, LatencyHistogram()]
+        return bucket
+
+    async def go(self) -> LoadResult:
+        spec = self.spec
+        limit = spec.max_in_flight if spec.rate is not None else (spec.concurrency or 1)
+        connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit)
+        timeout = aiohttp.ClientTimeout(total=spec.timeout)
+        async with aiohttp.ClientSession(
+            connector=connector,
+            timeout=timeout,
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+        ) as session:
+            loop = asyncio.get_running_loop()
+            self.t0 = loop.time() + 0.01  # a beat for the first send to be on time
+            self.last_end = self.t0
+            if spec.rate is not None:
+                await self._open_loop(session, loop, spec.rate)
+            else:
+                await self._closed_loop(session, loop, spec.concurrency or 1)
+        return self._result()
+
+    async def _send(self, session: aiohttp.ClientSession, index: int, since: float) -> None:
+        """Send request ``index``; latency from ``since`` (intended or actual send time)."""
+        spec = self.spec
+        loop = asyncio.get_running_loop()
+        bucket = self._second(since) if spec.timeseries else None
+        status: int | None = None
+        tally = ""
+        try:
+            async with session.request(
+                spec.method,
+                spec.url,
+                data=spec.bodies[index % len(spec.bodies)],
+                headers=self.headers,
+            ) as response:
+                await response.read()
+                status = response.status
+                if spec.tally_header:
+                    tally = response.headers.get(spec.tally_header, "")
+        except Exception as exc:  # every failure is counted by kind, never raised
+            self.errors[_error_kind(exc)] += 1
+        end = loop.time()
+        self.last_end = max(self.last_end, end)
+        if status is None:
+            if bucket is not None:
+                bucket[2] += 1
+            return
+        latency_ms = (end - since) * 1000.0
+        self.completed += 1
+        self.status_counts[status] += 1
+        self.latency.record(latency_ms)
+        if spec.tally_header:
+            self.tallies[tally] += 1
+        if bucket is not None:
+            bucket[1 if 200 <= status < 300 else 2] += 1
+            bucket[3].record(latency_ms)
+
+    async def _open_loop(
+        self, session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop, rate: float
+    ) -> None:
+        spec = self.spec
+        total = spec.count if spec.count is not None else math.inf
+        if spec.duration is not None:
+            total = min(total, math.ceil(spec.duration * rate - 1e-9))
+        tasks: set[asyncio.Task[None]] = set()
+        index = 0
+
+        def finished(task: asyncio.Task[None]) -> None:
+            tasks.discard(task)
+            self.in_flight -= 1
+
+        while index < total:
+            intended = self.t0 + index / rate
+            now = loop.time()
+            if intended > now:
+                await asyncio.sleep(intended - now)
+                continue
+            # Send every request that is due now; never wait for answers here.
+            while index < total and self.t0 + index / rate <= now:
+                intended = self.t0 + index / rate
+                self.sent += 1
+                if self.spec.timeseries:
+                    self._second(intended)[0] += 1
+                self.max_lag = max(self.max_lag, now - intended)
+                if self.in_flight >= spec.max_in_flight:
+                    self.errors["in_flight_cap"] += 1
+                    if self.spec.timeseries:
+                        self._second(intended)[2] += 1
+                else:
+                    self.in_flight += 1
+                    task = asyncio.ensure_future(self._send(session, index, intended))
+                    tasks.add(task)
+                    task.add_done_callback(finished)
+                index += 1
+            await asyncio.sleep(0)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _closed_loop(
+        self, session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop, workers: int
+    ) -> None:
+        spec = self.spec
+        total = spec.count if spec.count is not None else math.inf
+        deadline = self.t0 + spec.duration if spec.duration is not None else math.inf
+        counter = iter(range(2**62))
+
+        async def worker() -> None:
+            while True:
+                now = loop.time()
+                if now >= deadline or self.sent >= total:
+                    return
+                index = next(counter)
+                self.sent += 1
+                if spec.timeseries:
+                    self._second(now)[0] += 1
+                await self._send(session, index, now)
+
+        wait = self.t0 - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        await asyncio.gather(*(worker() for _ in range(workers)))
+
+    def _result(self) -> LoadResult:
+        spec = self.spec
+        series: tuple[SecondStats, ...] = ()
+        if spec.timeseries:
+            series = tuple(
+                SecondStats(second=s, sent=b[0], ok=b[1], failed=b[2], p99_ms=b[3].percentile(99))
+                for s, b in sorted(self.seconds.items())
+            )
+        return LoadResult(
+            mode=spec.mode,
+            url=spec.url,
+            target_rate=spec.rate,
+            concurrency=spec.concurrency,
+            sent=self.sent,
+            completed=self.completed,
+            status_counts=dict(self.status_counts),
+            errors=dict(self.errors),
+            duration_s=max(self.last_end - self.t0, 0.0),
+            latency=self.latency,
+            max_send_lag_ms=self.max_lag * 1000.0,
+            tally_header=spec.tally_header,
+            tallies=dict(self.tallies),
+            timeseries=series,
+        )
