@@ -119,9 +119,10 @@ def _transfer(client: MLOpsClient, role: str) -> ModelTransferOperations:
     if not isinstance(models, ModelTransferOperations):
         raise UsageError(
             f"{role}: the {client.target_name} target of environment {client.environment!r} "
-            "cannot copy model versions",
-            hint="Promote between two environments on the same target (local and local, "
-            "or azure and azure through the shared registry).",
+            "cannot copy model versions yet",
+            hint="Promotion runs between two environments on the local target; the azure "
+            "target's promotion (through a registry shared by the environments) is not "
+            "part of this version.",
         )
     return models
 

@@ -200,3 +200,13 @@ def test_cli_promote(project: Path) -> None:
     data = json.loads(done.stdout)
     assert data["ref"] == f"{MODEL}:1" and data["created"] is True
     assert data["tags"]["data_sha256"] == SOURCE_TAGS["data_sha256"]
+
+
+def test_an_azure_destination_is_refused_for_now(project: Path) -> None:
+    prod_config = project / "config-infra-prod.yml"
+    prod_config.write_text(prod_config.read_text().replace("target: local ", "target: azure "))
+    dev = MLOpsClient.from_config("dev", project_dir=project, environ={})
+    prod = MLOpsClient.from_config("prod", project_dir=project, environ={})
+    assert prod.target_name == "azure"
+    with pytest.raises(UsageError, match="to: the azure target .* cannot copy model versions yet"):
+        dev.models.promote(f"{MODEL}:1", to=prod, confirm_env="prod")
