@@ -361,16 +361,18 @@ def _release_steps(env: EnvironmentPlan) -> str:
     steps = _azure(
         env,
         "Create the endpoint on the first release",
-        f"""if ! mlops-toolkit endpoint show "$ENDPOINT" --env {env.name} -o json > /dev/null; then
-  mlops-toolkit endpoint create "$ENDPOINT" --env {env.name}
+        f"""endpoint="$(mlops-toolkit env show --env {env.name} -o json \\
+  | jq -r .names.online_endpoint)"
+echo "##vso[task.setvariable variable=ENDPOINT]$endpoint"
+if ! mlops-toolkit endpoint show "$endpoint" --env {env.name} -o json > /dev/null; then
+  mlops-toolkit endpoint create "$endpoint" --env {env.name}
 fi""",
-        step_env={"ENDPOINT": scalar(env.endpoint)},
     )
     steps += _azure(
         env,
         "Deploy to the idle slot, smoke-test, shift traffic with the rollout gates",
         f'mlops-toolkit endpoint swap "$ENDPOINT" --env {env.name} --model "$MODEL_REF"{approval}',
-        step_env={"ENDPOINT": scalar(env.endpoint), "MODEL_REF": "$(MODEL_REF)"},
+        step_env={"ENDPOINT": "$(ENDPOINT)", "MODEL_REF": "$(MODEL_REF)"},
     )
     steps += _publish(f"release-report-{env.name}", f".mlops/{env.name}/rollouts")
     return steps

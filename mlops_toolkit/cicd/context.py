@@ -2,9 +2,11 @@
 
 ``PipelineContext`` is pure data: the environments in promotion order (dev,
 test, prod; those with a config), which of them need approval (the same
-rule as ``provision``: ``approval_needed``), their targets, the workload's
-model and the endpoint each environment releases to. ``load_context`` is
-the only function here that reads files.
+rule as ``provision``: ``approval_needed``), their targets and the
+workload's model. Nothing that depends on where the generator runs goes in
+(derived resource names depend on the subscription, so pipelines ask
+``env show`` for them when they run). ``load_context`` is the only function
+here that reads files.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ class EnvironmentPlan:
     target: str
     needs_approval: bool
     config_file: str
-    endpoint: str
 
     @property
     def azure(self) -> bool:
@@ -116,7 +117,6 @@ def build_context(
             )
             != "none",
             config_file=config_path(c.environment, Path(".")).name,
-            endpoint=c.names.online_endpoint,
         )
         for c in ordered
     )

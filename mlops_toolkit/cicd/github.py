@@ -353,18 +353,24 @@ def _needs_model(env: EnvironmentPlan) -> str:
 
 def _release_steps(env: EnvironmentPlan) -> str:
     approval = f" --confirm-env {env.name}" if env.needs_approval else ""
-    endpoint = {"ENDPOINT": scalar(env.endpoint)}
     out = _run(
         "Create the endpoint on the first release",
-        f"""if ! mlops-toolkit endpoint show "$ENDPOINT" --env {env.name} -o json > /dev/null; then
-  mlops-toolkit endpoint create "$ENDPOINT" --env {env.name}
+        f"""endpoint="$(mlops-toolkit env show --env {env.name} -o json \\
+  | jq -r .names.online_endpoint)"
+echo "name=$endpoint" >> "$GITHUB_OUTPUT"
+if ! mlops-toolkit endpoint show "$endpoint" --env {env.name} -o json > /dev/null; then
+  mlops-toolkit endpoint create "$endpoint" --env {env.name}
 fi""",
-        step_env=endpoint,
+        step_id="endpoint",
     )
     out += _run(
         "Deploy to the idle slot, smoke-test, shift traffic with the rollout gates",
-        f'mlops-toolkit endpoint swap "$ENDPOINT" --env {env.name} --model "$MODEL_REF"' + approval,
-        step_env={**endpoint, "MODEL_REF": "${{ steps.version.outputs.model }}"},
+        f'mlops-toolkit endpoint swap "$ENDPOINT" --env {env.name} --model "$MODEL_REF"'
+        + approval,
+        step_env={
+            "ENDPOINT": "${{ steps.endpoint.outputs.name }}",
+            "MODEL_REF": "${{ steps.version.outputs.model }}",
+        },
     )
     out += _upload(f"release-report-{env.name}", f".mlops/{env.name}/rollouts/")
     return out

@@ -100,3 +100,18 @@ def test_cli(tmp_path: Path) -> None:
                                 str(tmp_path / "nothing")])  # fmt: skip
     assert empty.exit_code == 2 and "config-infra" in empty.output
     assert not (tmp_path / "nothing").exists()
+
+
+def test_output_does_not_depend_on_where_it_is_generated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Names derived from the subscription are looked up when a pipeline runs, so a
+    subscription in the generating shell changes nothing."""
+    project = write_project(tmp_path / "p", {"dev": "azure", "prod": "azure"})
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    generate_pipelines("github", project_dir=project)
+    generate_pipelines("azure-devops", project_dir=project)
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "8f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f")
+    for system in ("github", "azure-devops"):
+        result = generate_pipelines(system, project_dir=project)
+        assert {f.action for f in result.files} == {"unchanged"}

@@ -204,7 +204,7 @@ def test_every_toolkit_command_line_parses(projects: dict[str, Path], system: st
                     used.add(ctx.command_path.removeprefix("mlops-toolkit "))
                     count += 1
     assert count >= 20
-    assert {"env validate", "provision", "train", "models show", "models promote",
+    assert {"env validate", "env show", "provision", "train", "models show", "models promote",
             "endpoint show", "endpoint create", "endpoint swap"} <= used  # fmt: skip
 
 
