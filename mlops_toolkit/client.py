@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from mlops_toolkit.operations.jobs import JobOperations
     from mlops_toolkit.operations.metrics import MetricOperations
     from mlops_toolkit.operations.models import ModelOperations
+    from mlops_toolkit.operations.monitoring import MonitoringOperations
     from mlops_toolkit.targets.base import Target
 
 
@@ -198,6 +199,13 @@ class MLOpsClient:
         from mlops_toolkit.operations.alerts import AlertOperations
 
         return AlertOperations(self)
+
+    @cached_property
+    def monitoring(self) -> MonitoringOperations:
+        """Drift checks of live deployments and retraining on drift."""
+        from mlops_toolkit.operations.monitoring import MonitoringOperations
+
+        return MonitoringOperations(self)
 
     def __repr__(self) -> str:
         return (

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mlops_toolkit.errors import ConfigError
+from mlops_toolkit.monitoring.settings import MonitoringSettings
 from mlops_toolkit.naming import NAME_RULES, ResourceNames, derive_names, validate_names
 from mlops_toolkit.rollout.policy import ReleaseSettings
 from mlops_toolkit.strict_yaml import load_yaml_file
@@ -32,6 +33,9 @@ SUBSCRIPTION_ENV_VAR = "AZURE_SUBSCRIPTION_ID"
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 _VM_SIZE = re.compile(r"Standard_[A-Za-z0-9_]+")
+#: Window sizes and frequencies Azure Monitor metric alerts accept, in minutes.
+ALERT_WINDOWS_MINUTES = (1, 5, 15, 30, 60, 360, 720, 1440)
+ALERT_FREQUENCIES_MINUTES = (1, 5, 15, 30, 60)
 
 # Public Azure regions (``az account list-locations``). Sovereign clouds may add more.
 AZURE_REGIONS = frozenset(
@@ -176,12 +180,6 @@ class ComputeSettings(_Model):
         return self
 
 
-class MonitoringSettings(_Model):
-    """Log Analytics retention."""
-
-    log_retention_days: int = Field(default=30, ge=30, le=730)
-
-
 class AlertSettings(_Model):
     """Alert rules and where they notify."""
 
@@ -191,6 +189,53 @@ class AlertSettings(_Model):
     failed_runs_threshold: int = Field(default=0, ge=0)
     endpoint_latency_ms_threshold: int = Field(default=1000, ge=1)
     endpoint_error_rate_threshold: float = Field(default=5.0, gt=0, le=100)
+    endpoint_no_traffic_minutes: int | None = Field(
+        default=None, description="Alert when an endpoint gets no request for this long."
+    )
+    endpoint_drift: bool = Field(
+        default=True, description="Alert when a drift check finds a signal above its threshold."
+    )
+    window_minutes: int = Field(default=5, description="Window of the endpoint metric alerts.")
+    evaluation_frequency_minutes: int = Field(default=1, description="How often they are judged.")
+    webhook_url: str | None = Field(
+        default=None, description="Also notify this URL (Azure Monitor common alert schema)."
+    )
+
+    @field_validator("endpoint_no_traffic_minutes", "window_minutes")
+    @classmethod
+    def _window(cls, v: int | None) -> int | None:
+        if v is not None and v not in ALERT_WINDOWS_MINUTES:
+            raise ValueError(
+                f"must be one of {', '.join(map(str, ALERT_WINDOWS_MINUTES))} minutes "
+                f"(the windows Azure Monitor metric alerts take), got {v!r}"
+            )
+        return v
+
+    @field_validator("evaluation_frequency_minutes")
+    @classmethod
+    def _frequency(cls, v: int) -> int:
+        if v not in ALERT_FREQUENCIES_MINUTES:
+            raise ValueError(
+                f"must be one of {', '.join(map(str, ALERT_FREQUENCIES_MINUTES))} minutes, "
+                f"got {v!r}"
+            )
+        return v
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"https?://[^\s/?#]+(?:[/?#]\S*)?", v):
+            raise ValueError(f"must be an http(s) URL, got {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _frequency_within_window(self) -> AlertSettings:
+        if self.evaluation_frequency_minutes > self.window_minutes:
+            raise ValueError(
+                f"evaluation_frequency_minutes ({self.evaluation_frequency_minutes}) must not "
+                f"exceed window_minutes ({self.window_minutes})"
+            )
+        return self
 
     @field_validator("action_group_email")
     @classmethod

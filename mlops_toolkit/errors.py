@@ -12,6 +12,7 @@ Each class carries the process exit code the CLI uses for it::
     ├── BackendError              5  an outside system (Terraform, Azure) failed
     │   └── AuthenticationError   6  no usable Azure credentials
     ├── GateFailed                7  a rollout gate failed (the rollout was rolled back)
+    ├── DriftDetected             7  a drift check found a signal above its threshold
     └── OperationTimeout          8  a long-running operation did not finish in time
 
     KeyboardInterrupt (Python)  130  Ctrl-C / SIGINT
@@ -105,6 +106,12 @@ class GateFailed(ToolkitError):
     def __init__(self, message: str, *, hint: str | None = None, result: object = None) -> None:
         super().__init__(message, hint=hint)
         self.result = result
+
+
+class DriftDetected(ToolkitError):
+    """A drift check found a signal above its threshold (a scheduler can act on exit 7)."""
+
+    exit_code = 7
 
 
 class OperationTimeout(ToolkitError):

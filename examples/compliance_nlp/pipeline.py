@@ -100,6 +100,7 @@ def build_pipeline(
             onnx=export.outputs.onnx,
             evaluation=evaluate.outputs.evaluation,
             model_name=model_name,
+            data=prep.outputs.data,
         )
         return {
             "model": train.outputs.model_output,

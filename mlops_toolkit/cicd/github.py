@@ -365,8 +365,7 @@ fi""",
     )
     out += _run(
         "Deploy to the idle slot, smoke-test, shift traffic with the rollout gates",
-        f'mlops-toolkit endpoint swap "$ENDPOINT" --env {env.name} --model "$MODEL_REF"'
-        + approval,
+        f'mlops-toolkit endpoint swap "$ENDPOINT" --env {env.name} --model "$MODEL_REF"' + approval,
         step_env={
             "ENDPOINT": "${{ steps.endpoint.outputs.name }}",
             "MODEL_REF": "${{ steps.version.outputs.model }}",

@@ -236,3 +236,100 @@ def cancel_job(
     with get_client(env_name, config_file, project_dir, target) as client:
         job = client.jobs.cancel(name)
     info(f"job {job.name}: {job.status}")
+
+
+def _when(moment: float | None) -> str | None:
+    from datetime import datetime, timezone
+
+    if moment is None:
+        return None
+    return datetime.fromtimestamp(moment, timezone.utc).isoformat(timespec="seconds")
+
+
+@jobs.command("schedule")
+@click.argument("name")
+@client_options
+@click.option(
+    "--cron", help="Five-field cron expression (default: monitoring.retraining.schedule)."
+)
+@click.option(
+    "--time-zone", default="UTC", show_default=True, help="IANA zone the cron is read in."
+)
+@click.option("--set", "sets", multiple=True, metavar="STEP.INPUT=VALUE",
+              help="Pipeline input of each run (monitoring.retraining.inputs).")  # fmt: skip
+@output_option
+def schedule_job(
+    name: str, env_name: str, config_file: Path | None, project_dir: Path, target: str | None,
+    cron: str | None, time_zone: str, sets: tuple[str, ...], output_format: str,
+) -> None:  # fmt: skip
+    """Create or update a recurring retraining schedule.
+
+    Azure: an Azure ML JobSchedule. Local: a schedule file that `jobs run-due`
+    fires; run that from cron (`* * * * * mlops-toolkit jobs run-due --env dev`)
+    or a systemd timer, on one machine.
+    """
+    with get_client(env_name, config_file, project_dir, target) as client:
+        found = client.jobs.create_schedule(
+            name, cron=cron, time_zone=time_zone, inputs=parse_sets(sets) if sets else None
+        )
+    _show_schedules((found,), output_format)
+
+
+@jobs.command("schedules")
+@client_options
+@output_option
+def list_schedules(
+    env_name: str, config_file: Path | None, project_dir: Path, target: str | None,
+    output_format: str,
+) -> None:  # fmt: skip
+    """Recurring training schedules."""
+    with get_client(env_name, config_file, project_dir, target) as client:
+        found = client.jobs.list_schedules()
+    _show_schedules(found, output_format)
+
+
+@jobs.command("unschedule")
+@click.argument("name")
+@client_options
+def delete_schedule(
+    name: str, env_name: str, config_file: Path | None, project_dir: Path, target: str | None
+) -> None:
+    """Delete a schedule (no-op when it is already gone)."""
+    with get_client(env_name, config_file, project_dir, target) as client:
+        client.jobs.delete_schedule(name)
+    info(f"schedule {name}: deleted")
+
+
+@jobs.command("run-due")
+@client_options
+@output_option
+def run_due(
+    env_name: str, config_file: Path | None, project_dir: Path, target: str | None,
+    output_format: str,
+) -> None:  # fmt: skip
+    """Start every local schedule that is due (once each); for cron or a systemd timer."""
+    with get_client(env_name, config_file, project_dir, target) as client:
+        runs = client.jobs.run_due(on_progress=info)
+    rows = [{"schedule": r.schedule, "job": r.job.name, "status": r.job.status} for r in runs]
+    if output_format != "table":
+        emit(rows, output_format, lambda _d: None)
+    elif not rows:
+        info("no schedule is due")
+    else:
+        print_table("Started", ("schedule", "job", "status"),
+                    [(r["schedule"], r["job"], r["status"]) for r in rows])  # fmt: skip
+
+
+def _show_schedules(found: Any, output_format: str) -> None:
+    data = [
+        {"name": s.name, "cron": s.cron, "time_zone": s.time_zone, "enabled": s.enabled,
+         "next_fire_at": _when(s.next_fire_at), "last_fired_at": _when(s.last_fired_at),
+         "last_job": s.last_job, "inputs": dict(s.inputs)}
+        for s in found
+    ]  # fmt: skip
+    if output_format != "table":
+        emit(data, output_format, lambda _d: None)
+        return
+    print_table("Schedules", ("name", "cron", "zone", "next", "last fired", "last job"),
+                [(d["name"], d["cron"], d["time_zone"], d["next_fire_at"], d["last_fired_at"],
+                  d["last_job"]) for d in data])  # fmt: skip

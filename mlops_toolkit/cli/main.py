@@ -87,8 +87,8 @@ Examples (dev is the local target: no cloud account needed):
   mlops-toolkit provision --env prod --confirm-env prod      (CI: approve a prod apply)
 
 Exit codes: 0 ok, 2 usage/config error, 3 not found, 4 conflict, 5 backend
-failure, 6 no Azure credentials, 7 gate failed, 8 timeout, 130 Ctrl-C,
-143 SIGTERM.
+failure, 6 no Azure credentials, 7 gate failed or drift found, 8 timeout,
+130 Ctrl-C, 143 SIGTERM.
 """
 
 
@@ -149,6 +149,7 @@ def _register() -> None:
         init,
         jobs,
         models,
+        monitor,
         provision,
         release,
     )
@@ -164,6 +165,7 @@ def _register() -> None:
     cli.add_command(endpoint.endpoint)
     cli.add_command(endpoint.deployment)
     cli.add_command(alerts.alerts)
+    cli.add_command(monitor.monitor)
     cli.add_command(cicd.cicd)
 
 

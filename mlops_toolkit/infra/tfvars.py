@@ -16,6 +16,17 @@ from mlops_toolkit.config import EnvironmentConfig
 from mlops_toolkit.errors import ConfigError
 
 _PRIORITY = {"dedicated": "Dedicated", "low_priority": "LowPriority"}
+#: The ``alerts`` keys the Terraform root module takes; the others (no-traffic, drift,
+#: webhook, windows) configure endpoint alerts, which the toolkit applies itself.
+TERRAFORM_ALERT_KEYS = (
+    "enabled",
+    "action_group_email",
+    "quota_utilization_threshold",
+    "failed_runs_threshold",
+    "endpoint_latency_ms_threshold",
+    "endpoint_error_rate_threshold",
+)
+
 _MANAGED_NETWORK = {
     "disabled": "Disabled",
     "allow_internet_outbound": "AllowInternetOutbound",
@@ -51,7 +62,7 @@ def render_tfvars(config: EnvironmentConfig) -> dict[str, Any]:
             }
             for role, cluster in (("cpu", config.compute.cpu), ("gpu", config.compute.gpu))
         },
-        "alerts": config.alerts.model_dump(),
+        "alerts": config.alerts.model_dump(include=set(TERRAFORM_ALERT_KEYS)),
     }
 
 

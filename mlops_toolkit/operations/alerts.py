@@ -7,9 +7,10 @@ shows what the target holds.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlops_toolkit.alerts.rules import AlertRule, endpoint_rules
+from mlops_toolkit.errors import UsageError
 from mlops_toolkit.targets.base import AlertRuleState
 from mlops_toolkit.traffic import check_endpoint_name
 
@@ -46,6 +47,29 @@ class AlertOperations:
             for rule in self.rules(endpoint)
         )
         return self._client.target.alerts.apply_rules(states)
+
+    def test(self, *, now: float | None = None) -> tuple[str, ...]:
+        """Fire a sample notification through the configured channels; returns the
+        channels reached. Not idempotent (each call notifies). Raises ``BackendError``."""
+        import time
+
+        return self._client.target.alerts.send_test_notification(
+            time.time() if now is None else now
+        )
+
+    def evaluate(self, *, now: float | None = None) -> Any:
+        """One pass of the local evaluator (``EvaluationResult``): judge every rule,
+        notify alerts that fire or resolve. Raises ``UsageError`` on a target whose
+        alerts Azure Monitor evaluates."""
+        import time
+
+        evaluate = getattr(self._client.target.alerts, "evaluate", None)
+        if not callable(evaluate):
+            raise UsageError(
+                f"target: Azure Monitor evaluates the alert rules of target "
+                f"{self._client.target_name!r}; evaluate runs on the local target"
+            )
+        return evaluate(time.time() if now is None else now)
 
     def delete(self, name: str) -> None:
         """Delete one rule; succeeds when it is already gone."""

@@ -18,12 +18,29 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlops_toolkit.errors import GateFailed, OperationTimeout, UsageError
-from mlops_toolkit.targets.base import JobInfo, ModelVersion, ProgressCallback, TrainingRequest
+from mlops_toolkit.targets.base import (
+    JobInfo,
+    ModelVersion,
+    ProgressCallback,
+    ScheduleInfo,
+    ScheduleSpec,
+    TrainingRequest,
+)
 
 if TYPE_CHECKING:
     from mlops_toolkit.client import MLOpsClient
 
 CHAMPION_AUTO = "auto"
+_SCHEDULE_NAME = __import__("re").compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+
+
+@dataclass(frozen=True)
+class ScheduledRun:
+    """A job ``run_due`` started for a schedule."""
+
+    schedule: str
+    job: JobInfo
+    fired_at: float
 
 
 @dataclass
@@ -172,6 +189,104 @@ class JobOperations:
         kwargs.pop("wait", None)
         job = self.submit_training(wait=False, **kwargs)
         return JobPoller(self, job.name, on_progress=on_progress, on_log=on_log)
+
+    # ------------------------------------------------------------------ schedules
+
+    def create_schedule(
+        self,
+        name: str,
+        *,
+        cron: str | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        time_zone: str = "UTC",
+        description: str = "",
+    ) -> ScheduleInfo:
+        """Create (or replace) a recurring training job. Idempotent for equal arguments.
+
+        ``cron`` defaults to ``monitoring.retraining.schedule``; ``inputs`` are
+        pipeline overrides as for ``submit_training`` (default:
+        ``monitoring.retraining.inputs``). Each run trains against the champion
+        of its day. On Azure this is an Azure ML ``JobSchedule``; locally a
+        file that ``run_due`` fires. Raises ``UsageError`` naming ``name``,
+        ``cron`` or ``time_zone``; ``ConfigError`` for a bad pipeline input.
+        """
+        from mlops_toolkit.monitoring.cron import check_cron, check_time_zone
+
+        if not _SCHEDULE_NAME.fullmatch(name or ""):
+            raise UsageError(
+                f"name: must be 1-100 letters, digits, '-' or '_' starting alphanumeric, "
+                f"got {name!r}"
+            )
+        cron = cron or self._client.config.monitoring.retraining.schedule
+        if cron is None:
+            raise UsageError(
+                "cron: no cron expression given and monitoring.retraining.schedule is not set"
+            )
+        problem = check_cron(cron)
+        if problem:
+            raise UsageError(f"cron: {problem}")
+        zone_problem = check_time_zone(time_zone)
+        if zone_problem:
+            raise UsageError(f"time_zone: {zone_problem}")
+        retraining = self._client.config.monitoring.retraining
+        merged = dict(retraining.inputs if inputs is None else inputs)
+        request = self.training_request(inputs=merged, display_name=f"scheduled-{name}")
+        self._check_request(request)
+        spec = ScheduleSpec(
+            name=name,
+            cron=cron,
+            request=request,
+            time_zone=time_zone,
+            description=description or f"retrain {self._client.config.workload.model_name}",
+        )
+        return self._client.target.schedules.create_or_update(spec)
+
+    def _check_request(self, request: TrainingRequest) -> None:
+        """Validate a request's pipeline and inputs without running it (local target)."""
+        check = getattr(self._client.target.jobs, "check", None)
+        if callable(check):
+            check(request)
+
+    def list_schedules(self) -> tuple[ScheduleInfo, ...]:
+        """Every schedule of the environment."""
+        return self._client.target.schedules.list()
+
+    def get_schedule(self, name: str) -> ScheduleInfo:
+        """One schedule; ``NotFoundError`` when unknown."""
+        return self._client.target.schedules.get(name)
+
+    def delete_schedule(self, name: str) -> None:
+        """Delete a schedule; succeeds when it is already gone."""
+        self._client.target.schedules.delete(name)
+
+    def run_due(
+        self, *, now: float | None = None, on_progress: ProgressCallback | None = None
+    ) -> tuple[ScheduledRun, ...]:
+        """Submit every local schedule that is due (once each, however many fire times
+        were missed); returns the jobs started. Meant for cron or a systemd timer;
+        does not wait for the jobs. Raises ``UsageError`` on a target that fires
+        schedules itself (azure)."""
+        import time as _time
+
+        schedules = self._client.target.schedules
+        due = getattr(schedules, "due", None)
+        if not callable(due):
+            raise UsageError(
+                f"run_due: target {self._client.target_name!r} fires its schedules itself"
+            )
+        progress = on_progress or (lambda _line: None)
+        moment = _time.time() if now is None else now
+        started: list[ScheduledRun] = []
+        with schedules.locked():  # type: ignore[attr-defined]
+            for schedule in due(moment):
+                request = self.training_request(
+                    inputs=dict(schedule.inputs), display_name=f"scheduled-{schedule.name}"
+                )
+                job = self._client.target.jobs.submit(request, on_progress=on_progress)
+                schedules.mark_fired(schedule.name, moment, job.name)  # type: ignore[attr-defined]
+                progress(f"schedule {schedule.name}: started job {job.name}")
+                started.append(ScheduledRun(schedule.name, job, moment))
+        return tuple(started)
 
     def get(self, name: str) -> JobInfo:
         """A job by name; ``NotFoundError`` when unknown."""

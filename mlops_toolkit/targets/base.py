@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
+    from mlops_toolkit.monitoring.records import CollectedWindow
     from mlops_toolkit.rollout.store import RolloutStore
 
 T_co = TypeVar("T_co", covariant=True)
@@ -284,6 +285,36 @@ class AlertRuleState:
     spec: Mapping[str, Any] = field(default_factory=dict)
 
 
+# --------------------------------------------------------------------------- schedules
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """A recurring training job: the pipeline request, fired by a cron expression."""
+
+    name: str
+    cron: str
+    request: TrainingRequest
+    time_zone: str = "UTC"
+    enabled: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ScheduleInfo:
+    """A schedule as the target holds it; times are unix seconds (None: never)."""
+
+    name: str
+    cron: str
+    enabled: bool
+    time_zone: str = "UTC"
+    description: str = ""
+    last_fired_at: float | None = None
+    last_job: str | None = None
+    next_fire_at: float | None = None
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+
+
 # --------------------------------------------------------------------------- protocols
 
 
@@ -458,6 +489,46 @@ class AlertOperations(Protocol):
 
     def delete_rule(self, name: str) -> None: ...
 
+    def send_test_notification(self, now: float) -> tuple[str, ...]:
+        """Send a sample notification through the configured channels (local: log
+        file and webhook; azure: the action group's receivers). Returns what was
+        reached; ``BackendError`` when a channel refuses."""
+        ...
+
+
+class MonitoringOperations(Protocol):
+    """Collected model data and the training data of registered versions."""
+
+    def read_collected(
+        self, endpoint: str, deployment: str, start: float | None, end: float | None
+    ) -> CollectedWindow:
+        """Scored descriptions ``deployment`` collected in ``[start, end)`` (None: open),
+        in time order. Blocks on reading; a damaged line is skipped and counted."""
+        ...
+
+    def download_training_data(self, model: ModelVersion, destination: str) -> str:
+        """Copy the file the version's ``training_data`` tag names into ``destination``
+        (a directory); returns the file's path. ``NotFoundError`` without the tag."""
+        ...
+
+
+class ScheduleOperations(Protocol):
+    """Recurring training jobs."""
+
+    def create_or_update(self, spec: ScheduleSpec) -> ScheduleInfo:
+        """Create the schedule or replace its definition. Idempotent."""
+        ...
+
+    def list(self) -> tuple[ScheduleInfo, ...]: ...
+
+    def get(self, name: str) -> ScheduleInfo:
+        """``NotFoundError`` when there is no such schedule."""
+        ...
+
+    def delete(self, name: str) -> None:
+        """Delete a schedule; succeeds when it is already gone."""
+        ...
+
 
 class Target(Protocol):
     """One environment on one target: a property per capability."""
@@ -483,6 +554,12 @@ class Target(Protocol):
 
     @property
     def alerts(self) -> AlertOperations: ...
+
+    @property
+    def monitoring(self) -> MonitoringOperations: ...
+
+    @property
+    def schedules(self) -> ScheduleOperations: ...
 
     def rollout_store(self) -> RolloutStore:
         """Where swaps of this environment keep their state and lease."""

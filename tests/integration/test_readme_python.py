@@ -56,6 +56,9 @@ def test_the_readme_program_runs_the_whole_life_locally(tmp_path: Path) -> None:
     champion = client.models.get("compliance-nlp@champion")
     assert champion.version == "1" and "test_macro_f1" in champion.tags
     assert champion.tags["data_sha256"]
+    # the drift reference: register.py logged and tagged the training data
+    assert champion.tags["training_data"].startswith("runs:/")
+    assert len(champion.tags["training_data_sha256"]) == 64
     assert client.endpoints.list() == ()
     assert not (tmp_path / "mlruns").exists()
     client.environments.destroy(confirm_env="dev")

@@ -8,14 +8,17 @@ directory is logged to a new run first), tags it with the test metrics and
 the data hash, and points alias ``champion`` at it. With ``--onnx-dir`` the
 ONNX export (fp32 + int8, as ``score.py`` serves it) is logged under
 ``model/onnx`` of the same run first, so the registered version carries it;
-an export whose ``export_report.json`` did not pass is refused. On ``keep``: changes
+an export whose ``export_report.json`` did not pass is refused. With ``--train-file``
+the training CSV is logged under ``training_data/`` of the run and the version
+is tagged ``training_data`` (its ``runs:/`` URI) and ``training_data_sha256``,
+so drift monitoring finds the data the model learnt from. On ``keep``: changes
 nothing and says why. Both exit 0. Tracking/registry URI from
 ``MLFLOW_TRACKING_URI``.
 
 CLI::
 
     python register.py --model-dir OUT/model --eval-dir OUT/eval --name compliance-nlp \
-        [--onnx-dir OUT/onnx]
+        [--onnx-dir OUT/onnx] [--train-file DATA/train.csv]
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ def register(
     alias: str = "champion",
     experiment: str = "compliance-nlp",
     onnx_dir: str | Path | None = None,
+    train_file: str | Path | None = None,
 ) -> Registration:
     """Register ``model_dir`` as a new version of ``name`` and move ``alias``
     to it, only if ``<eval_dir>/decision.json`` says promote. Blocks on the
@@ -111,6 +115,12 @@ def register(
         "base_model": meta["base_model"],
         "decision_reason": decision.get("reason", ""),
     }
+    if train_file is not None:
+        import hashlib
+
+        client.log_artifact(run_id, str(train_file), artifact_path="training_data")
+        tags["training_data"] = f"runs:/{run_id}/training_data/{Path(train_file).name}"
+        tags["training_data_sha256"] = hashlib.sha256(Path(train_file).read_bytes()).hexdigest()
     if onnx_report is not None:
         tags["onnx_int8_f1_drop"] = str(onnx_report.get("int8_f1_drop"))
         tags["onnx_fp32_max_abs_logit_diff"] = str(onnx_report.get("fp32_max_abs_logit_diff"))
@@ -144,8 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--alias", default="champion")
     p.add_argument("--experiment", default="compliance-nlp")
     p.add_argument("--onnx-dir", help="export_onnx.py output to register with the model")
+    p.add_argument("--train-file", help="training CSV to log and tag (drift reference)")
     a = p.parse_args(argv)
-    result = register(a.model_dir, a.eval_dir, a.name, a.alias, a.experiment, a.onnx_dir)
+    result = register(
+        a.model_dir, a.eval_dir, a.name, a.alias, a.experiment, a.onnx_dir, a.train_file
+    )
     print(result.reason)
     return 0
 

@@ -291,6 +291,22 @@ class AzureEndpoints:
         wait(poller, what)
         return self.get_endpoint(endpoint)
 
+    # ------------------------------------------------------------------ tags
+
+    def get_tags(self, endpoint: str) -> dict[str, str]:
+        """The endpoint's tags (Azure-only; rollout state lives there)."""
+        return {str(k): str(v) for k, v in (self._endpoint(endpoint).tags or {}).items()}
+
+    def set_tags(self, endpoint: str, tags: Mapping[str, str]) -> None:
+        """Replace the endpoint's tags: a fresh ``get()``, then one update that keeps the
+        traffic as it is. Blocks until applied."""
+        current = self._endpoint(endpoint)
+        current.tags = dict(tags)
+        what = f"tags of endpoint {endpoint!r}"
+        with calling(what):
+            poller = self._ml.online_endpoints.begin_create_or_update(current)
+        wait(poller, what)
+
     # ------------------------------------------------------------------ keys and scoring
 
     def get_keys(self, endpoint: str) -> EndpointKeys:

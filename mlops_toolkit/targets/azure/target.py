@@ -21,13 +21,13 @@ from mlops_toolkit.targets.azure.connection import AzureConnection
 
 if TYPE_CHECKING:
     from mlops_toolkit.client import MLOpsClient
-    from mlops_toolkit.rollout.store import LocalRolloutStore
     from mlops_toolkit.targets.azure.alerts import AzureAlerts
     from mlops_toolkit.targets.azure.endpoints import AzureEndpoints
     from mlops_toolkit.targets.azure.environments import AzureEnvironments
     from mlops_toolkit.targets.azure.jobs import AzureJobs
     from mlops_toolkit.targets.azure.metrics import AzureMetrics
     from mlops_toolkit.targets.azure.models import AzureModels
+    from mlops_toolkit.targets.azure.rollout_store import AzureRolloutStore
     from mlops_toolkit.targets.azure.workspace import AzureWorkspace
 
 
@@ -86,11 +86,12 @@ class AzureTarget:
 
         return AzureAlerts(self)
 
-    def rollout_store(self) -> LocalRolloutStore:
-        """Swap state and lease under ``<project>/.mlops/<env>/rollouts`` (this machine)."""
-        from mlops_toolkit.rollout.store import LocalRolloutStore
+    def rollout_store(self) -> AzureRolloutStore:
+        """Swap state under ``<project>/.mlops/<env>/rollouts`` and in the endpoint's tags
+        (resumable from any machine), with a lease in the tags too."""
+        from mlops_toolkit.targets.azure.rollout_store import AzureRolloutStore
 
-        return LocalRolloutStore(self.client.state_dir)
+        return AzureRolloutStore(self.client.state_dir, self.endpoints)
 
     def close(self) -> None:
         """Close the SDK clients and the credential this target created. Idempotent."""

@@ -63,6 +63,18 @@ class LocalJobs:
         progress(f"job {name} submitted ({self.root / name})")
         return self.get(name)
 
+    def check(self, request: TrainingRequest) -> None:
+        """Validate the pipeline and the request's inputs without running anything.
+
+        Raises ``ConfigError`` naming the pipeline file, step and key."""
+        from mlops_toolkit.targets.local.pipeline_plan import plan_pipeline
+
+        plan_pipeline(
+            load_pipeline(request.pipeline_file),
+            overrides=dict(request.inputs),
+            cwd=self._target.project_dir,
+        )
+
     def _champion_folder(self, ref: str, progress: ProgressCallback) -> str:
         name, _, version = ref.partition(":")
         folder = self.root / ".champions" / f"{name}-{version}"

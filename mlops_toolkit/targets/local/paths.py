@@ -11,6 +11,9 @@
     endpoints/<name>/deployments/<slot>/  model files and server log of one deployment
     endpoints/<name>/collected/<slot>/    collected model inputs and outputs (JSON lines)
     alerts/rules.json              alert rules applied to this workspace
+    alerts/state.json, fired.jsonl the local evaluator's firing state and notification log
+    schedules/<name>.json          recurring training jobs (`jobs run-due` fires them)
+    monitoring/<endpoint>/         drift reports; retraining data folders
 
 The Terraform work directory (``terraform/``) and ``outputs.json`` of the
 provisioner live beside these and belong to ``mlops_toolkit.infra``.
@@ -66,6 +69,14 @@ class WorkspacePaths:
     @property
     def alerts_dir(self) -> Path:
         return self.root / "alerts"
+
+    @property
+    def schedules_dir(self) -> Path:
+        return self.root / "schedules"
+
+    @property
+    def monitoring_dir(self) -> Path:
+        return self.root / "monitoring"
 
     def endpoint_dir(self, name: str) -> Path:
         """Directory of endpoint ``name``; the name must already be validated."""

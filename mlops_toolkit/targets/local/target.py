@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from mlops_toolkit.targets.local.jobs import LocalJobs
     from mlops_toolkit.targets.local.metrics import LocalMetrics
     from mlops_toolkit.targets.local.models import LocalModels
+    from mlops_toolkit.targets.local.monitoring import LocalMonitoring
+    from mlops_toolkit.targets.local.schedules import LocalSchedules
     from mlops_toolkit.targets.local.workspace import LocalWorkspace
 
 
@@ -66,6 +68,18 @@ class LocalTarget:
         from mlops_toolkit.targets.local.alerts import LocalAlerts
 
         return LocalAlerts(self)
+
+    @cached_property
+    def monitoring(self) -> LocalMonitoring:
+        from mlops_toolkit.targets.local.monitoring import LocalMonitoring
+
+        return LocalMonitoring(self)
+
+    @cached_property
+    def schedules(self) -> LocalSchedules:
+        from mlops_toolkit.targets.local.schedules import LocalSchedules
+
+        return LocalSchedules(self)
 
     def rollout_store(self) -> LocalRolloutStore:
         from mlops_toolkit.rollout.store import LocalRolloutStore

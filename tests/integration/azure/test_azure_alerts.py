@@ -92,13 +92,15 @@ def test_the_action_group_terraform_created_is_used_and_never_written(
     (state / "outputs.json").write_text(
         json.dumps(
             {
+                "environment": "dev",
+                "applied_at": "2026-11-23T00:00:00+00:00",
                 "outputs": {
                     "subscription_id": arm.subscription_id,
                     "resource_group_name": arm.resource_group,
                     "workspace_name": arm.workspace,
                     "location": "westeurope",
                     "action_group_id": terraform_group,
-                }
+                },
             }
         ),
         encoding="utf-8",

@@ -53,7 +53,8 @@ def test_saved_terraform_outputs_win_over_derived_names(project: Path) -> None:
         "action_group_id": "/ag/id",
         "application_insights_connection_string": None,
     }
-    (state / "outputs.json").write_text(json.dumps({"outputs": outputs}), encoding="utf-8")
+    record = {"environment": "dev", "applied_at": "2026-11-23T00:00:00+00:00", "outputs": outputs}
+    (state / "outputs.json").write_text(json.dumps(record), encoding="utf-8")
     coords = resolve_coordinates(client(project).config, project)
     assert coords.source == "outputs"
     assert (coords.subscription_id, coords.resource_group, coords.workspace, coords.location) == (

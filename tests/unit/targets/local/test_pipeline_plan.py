@@ -21,7 +21,8 @@ def test_reference_pipeline_order_bindings_and_outputs() -> None:
     plan = plan_pipeline(load_pipeline(EXAMPLE_PIPELINE))
     assert [s.name for s in plan.steps] == ["prep", "train", "evaluate", "export", "register"]
     steps = {s.name: s for s in plan.steps}
-    assert steps["register"].upstream == ("train", "export", "evaluate")
+    assert steps["register"].upstream == ("train", "export", "evaluate", "prep")
+    assert steps["register"].values["data"] == StepOutput("prep", "data")  # tagged reference
     assert steps["evaluate"].values["model"] == StepOutput("train", "model_output")
     assert "champion_model" not in steps["evaluate"].values  # optional, not supplied
     assert steps["prep"].values["n_train"] == 12000  # the pipeline's literal over the default
