@@ -43,6 +43,7 @@ from mlops_toolkit.errors import (
 )
 from mlops_toolkit.operations.environments import ApprovalRequest, ProvisionResult
 from mlops_toolkit.operations.metrics import DeploymentWindow, MetricsSummary
+from mlops_toolkit.operations.promotion import PromotionResult
 from mlops_toolkit.targets.base import (
     DeploymentInfo,
     EndpointInfo,
@@ -84,6 +85,7 @@ __all__ = [
     "NetworkSettings",
     "NotFoundError",
     "OperationTimeout",
+    "PromotionResult",
     "ProvisionResult",
     "StateSettings",
     "TerraformSettings",

@@ -63,6 +63,12 @@ def job_dict(job: JobInfo) -> dict[str, Any]:
 @click.option("--display-name", help="A name to show for the job.")
 @click.option("--no-wait", is_flag=True, help="Return once the job is submitted.")
 @click.option("--timeout", type=float, help="Cancel the job after this many seconds.")
+@click.option(
+    "--require-new-champion",
+    is_flag=True,
+    help="Exit 7 when the job completes but the challenger loses the champion/challenger "
+    "gate (the champion alias did not move). For CI.",
+)
 @output_option
 def train(
     env_name: str,
@@ -76,6 +82,7 @@ def train(
     display_name: str | None,
     no_wait: bool,
     timeout: float | None,
+    require_new_champion: bool,
     output_format: str,
 ) -> None:
     """Run the training pipeline: prep, train, evaluate against the champion,
@@ -93,7 +100,10 @@ def train(
       mlops-toolkit train --env dev --set prep.n_train=1000 --set train.epochs=1
       mlops-toolkit train --env dev --process-count-per-instance 2      (torchrun)
       mlops-toolkit train --env dev --no-wait -o json
+      mlops-toolkit train --env dev --require-new-champion    (CI: exit 7 if the champion stays)
     """
+    if require_new_champion and no_wait:
+        raise click.UsageError("--require-new-champion needs the job to end; drop --no-wait")
     client = get_client(env_name, config_file, project_dir, target)
     with client:
         job = client.jobs.submit_training(
@@ -106,6 +116,7 @@ def train(
             timeout=timeout,
             on_progress=info,
             on_log=None if output_format != "table" or no_wait else _log_line,
+            require_new_champion=require_new_champion,
         )
     _show_job(job, output_format)
     if job.status == "Failed":

@@ -43,6 +43,9 @@ PARAMETER_FLAGS = {
     "target": "--target",
     "timeout": "--timeout",
     "refresh": "--refresh",
+    "to": "--to",
+    "out_dir": "--out",
+    "system": "--system",
 }
 _PARAMETER = re.compile(
     r"\b(" + "|".join(PARAMETER_FLAGS) + r")(?:=('[^']*'|\"[^\"]*\"|[^\s,;)]+))?"
@@ -140,6 +143,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def _register() -> None:
     from mlops_toolkit.cli import (
         alerts,
+        cicd,
         endpoint,
         env,
         init,
@@ -162,6 +166,7 @@ def _register() -> None:
     cli.add_command(endpoint.deployment)
     cli.add_command(alerts.alerts)
     cli.add_command(monitor.monitor)
+    cli.add_command(cicd.cicd)
 
 
 _register()

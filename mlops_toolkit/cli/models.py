@@ -1,4 +1,5 @@
-"""``mlops-toolkit models``: registered model versions and where they serve."""
+"""``mlops-toolkit models``: registered model versions, where they serve, and promotion
+from one environment to the next."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import click
 
 from mlops_toolkit.cli.options import client_options, get_client
 from mlops_toolkit.cli.render import emit, output_option
-from mlops_toolkit.cli.tables import print_pairs, print_table
+from mlops_toolkit.cli.tables import info, print_pairs, print_table
+from mlops_toolkit.config import ENVIRONMENTS
 from mlops_toolkit.targets.base import ModelVersion
 
 
@@ -89,3 +91,65 @@ def show_model(
          ("run", found.run_id), ("source", found.source), ("serving", "; ".join(served) or None)]
         + [(f"tag {k}", v) for k, v in sorted(found.tags.items())],
     )  # fmt: skip
+
+
+@models.command("promote")
+@click.argument("model")
+@click.option("--from", "source_env", type=click.Choice(ENVIRONMENTS), required=True,
+              help="Environment whose registry holds the version (e.g. dev).")  # fmt: skip
+@click.option("--to", "dest_env", type=click.Choice(ENVIRONMENTS), required=True,
+              help="Environment to copy it into (e.g. prod).")  # fmt: skip
+@click.option("--confirm-env", metavar="ENV",
+              help="Approve a promotion into prod in CI: must equal --to.")  # fmt: skip
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True,
+              help="Directory holding both environments' config-infra-<env>.yml.")  # fmt: skip
+@output_option
+def promote_model(
+    model: str, source_env: str, dest_env: str, confirm_env: str | None, project_dir: Path,
+    output_format: str,
+) -> None:  # fmt: skip
+    """Copy one model version (NAME:VERSION, or NAME@ALIAS resolved now) from one
+    environment's registry into another's: the same files, checked by sha256, with
+    its lineage (source run, data hash, metrics, tags). Train once, release the
+    same artefact everywhere.
+
+    Promoting into prod needs approval, as provisioning does: type 'prod' at the
+    prompt, or pass --confirm-env prod in CI; without a terminal a missing approval
+    is an error (exit 2). A version promoted before is verified and reported, not
+    copied again.
+
+    \b
+    Examples:
+      mlops-toolkit models promote compliance-nlp:3 --from dev --to prod
+      mlops-toolkit models promote compliance-nlp:3 --from dev --to prod --confirm-env prod -o json
+    """
+    from mlops_toolkit.cli.provision import stdin_is_interactive
+
+    if source_env == dest_env:
+        raise click.BadParameter(f"--to {dest_env} is the --from environment", param_hint="--to")
+    source = get_client(source_env, None, project_dir, None)
+    destination = get_client(dest_env, None, project_dir, None)
+    with source, destination:
+        result = source.models.promote(
+            model, to=destination, confirm_env=confirm_env,
+            approve=_prompt_name if stdin_is_interactive() else None, on_progress=info,
+        )  # fmt: skip
+    data = result.as_dict()
+    if output_format != "table":
+        emit(data, output_format, lambda _d: None)
+        return
+    print_pairs(
+        f"Promoted {result.source.ref} from {source_env} to {dest_env}",
+        [("copy", result.destination.ref), ("new version", "yes" if result.created else
+          "no (promoted before; files verified)"), ("files", result.file_count),
+         ("bytes", result.total_bytes), ("sha256", result.files_sha256)]
+        + [(f"tag {k}", v) for k, v in sorted(result.destination.tags.items())],
+    )  # fmt: skip
+
+
+def _prompt_name(request: Any) -> str:
+    return str(click.prompt(
+        f"Type the environment name ({request.environment}) to {request.summary}",
+        err=True, default="", show_default=False,
+    ))  # fmt: skip

@@ -17,9 +17,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mlops_toolkit.errors import OperationTimeout, UsageError
+from mlops_toolkit.errors import GateFailed, OperationTimeout, UsageError
 from mlops_toolkit.targets.base import (
     JobInfo,
+    ModelVersion,
     ProgressCallback,
     ScheduleInfo,
     ScheduleSpec,
@@ -132,6 +133,7 @@ class JobOperations:
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
         on_log: ProgressCallback | None = None,
+        require_new_champion: bool = False,
     ) -> JobInfo:
         """Submit the workload's training pipeline; with ``wait``, follow it to its end.
 
@@ -140,7 +142,16 @@ class JobOperations:
         returned, not raised: check ``status``). Raises ``ConfigError`` for a
         bad pipeline or input, ``UsageError`` for an unknown champion,
         ``OperationTimeout`` when ``timeout`` passes (the job is cancelled).
+
+        ``require_new_champion`` (needs ``wait``) turns the champion/challenger
+        gate into an error: when the job completed but the workload model's
+        champion alias points where it pointed before (the evaluate step kept
+        the champion), ``GateFailed`` (exit code 7) is raised with the job as
+        its ``result``.
         """
+        if require_new_champion and not wait:
+            raise UsageError("require_new_champion: needs wait=True (the job must end first)")
+        before = self._client.models.champion() if require_new_champion else None
         request = self.training_request(
             inputs=inputs,
             champion=champion,
@@ -151,7 +162,25 @@ class JobOperations:
         job = self._client.target.jobs.submit(request, on_progress=on_progress)
         if not wait:
             return job
-        return self.stream(job.name, on_progress=on_progress, on_log=on_log, timeout=timeout)
+        job = self.stream(job.name, on_progress=on_progress, on_log=on_log, timeout=timeout)
+        if require_new_champion and job.status == "Completed":
+            self._check_new_champion(job, before)
+        return job
+
+    def _check_new_champion(self, job: JobInfo, before: ModelVersion | None) -> None:
+        """Raise ``GateFailed`` unless the champion alias moved during ``job``."""
+        after = self._client.models.champion()
+        if after is not None and (before is None or after.ref != before.ref):
+            return
+        workload = self._client.config.workload
+        held = f"{before.ref} stays the champion" if before else "no version was registered"
+        raise GateFailed(
+            f"job {job.name} completed, but the challenger did not pass the champion/challenger "
+            f"gate: {held} ({workload.model_name}@{workload.champion_alias})",
+            hint=f"See the evaluate step's decision: mlops-toolkit jobs logs {job.name} "
+            f"--step evaluate --env {self._client.environment}",
+            result=job,
+        )
 
     def begin_training(self, **kwargs: Any) -> JobPoller:
         """``submit_training`` without waiting; the poller's ``result()`` follows the job."""

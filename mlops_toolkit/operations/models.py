@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops_toolkit.errors import NotFoundError, UsageError
@@ -11,6 +12,9 @@ from mlops_toolkit.targets.base import ModelVersion
 
 if TYPE_CHECKING:
     from mlops_toolkit.client import MLOpsClient
+    from mlops_toolkit.operations.environments import ApproveCallback
+    from mlops_toolkit.operations.promotion import PromotionResult
+    from mlops_toolkit.targets.base import ProgressCallback
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,8 @@ class ServingSlot:
 
 
 class ModelOperations:
-    """Registered models. Every method blocks on the registry; none changes it."""
+    """Registered models. Every method blocks on the registry; only ``promote`` changes
+    one (the destination's)."""
 
     def __init__(self, client: MLOpsClient) -> None:
         self._client = client
@@ -77,3 +82,41 @@ class ModelOperations:
                     )
                 )
         return tuple(slots)
+
+    def promote(
+        self,
+        model: str,
+        *,
+        to: str | MLOpsClient,
+        confirm_env: str | None = None,
+        approve: ApproveCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+        work_dir: str | Path | None = None,
+    ) -> PromotionResult:
+        """Copy version ``model`` of this environment into environment ``to``'s registry,
+        byte for byte, with its lineage (``mlops_toolkit.operations.promotion``).
+
+        ``to`` is an environment name (its config is read from this client's
+        project directory) or a client of that environment. A prod
+        destination needs ``confirm_env='prod'`` or the name typed to
+        ``approve``. Blocks; idempotent: a version promoted before is
+        verified and returned. Raises ``UsageError`` (bad reference, unknown
+        version, same environment), ``ApprovalRequired``, ``BackendError``
+        (the copy differs from the source; it is deleted).
+        """
+        from mlops_toolkit.operations.promotion import promote
+
+        if isinstance(to, str):
+            from mlops_toolkit.client import MLOpsClient
+
+            with MLOpsClient.from_config(
+                to, project_dir=self._client.project_dir, environ=self._client.environ
+            ) as destination:
+                return promote(
+                    self._client, destination, model, confirm_env=confirm_env,
+                    approve=approve, on_progress=on_progress, work_dir=work_dir,
+                )  # fmt: skip
+        return promote(
+            self._client, to, model, confirm_env=confirm_env, approve=approve,
+            on_progress=on_progress, work_dir=work_dir,
+        )  # fmt: skip

@@ -151,6 +151,21 @@ class ModelVersion:
         return f"{self.name}:{self.version}"
 
 
+@dataclass(frozen=True)
+class ModelExport:
+    """A model version's files on this machine, with the lineage of the run that made it.
+
+    ``files_dir`` holds the version's files exactly as registered;
+    ``run_metrics`` and ``run_params`` are its source run's (empty when the
+    target keeps none).
+    """
+
+    version: ModelVersion
+    files_dir: str
+    run_metrics: Mapping[str, float] = field(default_factory=dict)
+    run_params: Mapping[str, str] = field(default_factory=dict)
+
+
 # --------------------------------------------------------------------------- endpoints
 
 
@@ -366,6 +381,33 @@ class ModelOperations(Protocol):
 
     def download(self, name: str, version: str, destination: str) -> str:
         """Copy a version's files into ``destination``; returns the directory. Blocks."""
+        ...
+
+
+@runtime_checkable
+class ModelTransferOperations(Protocol):
+    """Optional capability of a target's ``models``: copy versions between environments.
+
+    A promotion exports a version from one environment and imports it into
+    another; targets whose model registry supports this implement it next to
+    ``ModelOperations``.
+    """
+
+    def export_version(self, name: str, version: str, destination: str) -> ModelExport:
+        """Download version ``version`` of ``name`` into ``destination`` with its run's
+        lineage. Blocks; ``NotFoundError`` for an unknown version."""
+        ...
+
+    def import_version(
+        self, export: ModelExport, tags: Mapping[str, str], description: str = ""
+    ) -> ModelVersion:
+        """Register ``export``'s files as a new version of ``export.version.name`` with
+        ``tags``, in a run that carries the source run's metrics and parameters.
+        Blocks; not idempotent (each call adds a version)."""
+        ...
+
+    def delete_version(self, name: str, version: str) -> None:
+        """Delete one version. Blocks; succeeds if it is already gone."""
         ...
 
 

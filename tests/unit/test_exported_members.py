@@ -11,7 +11,7 @@ EXPECTED = {
     "EnvironmentConfig", "EnvironmentSetupError", "GateFailed", "InvokeResult", "JobInfo",
     "JobStep", "MLOpsClient", "MetricSeries", "MetricsSummary", "ModelVersion",
     "MonitoringSettings", "NamingSettings", "NetworkSettings", "NotFoundError",
-    "OperationTimeout", "ProvisionResult", "StateSettings", "TerraformSettings",
+    "OperationTimeout", "PromotionResult", "ProvisionResult", "StateSettings", "TerraformSettings",
     "ToolkitError", "UsageError", "WorkloadSettings", "WorkspaceSettings", "load_config",
 }  # fmt: skip
 
