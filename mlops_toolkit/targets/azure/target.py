@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from mlops_toolkit.targets.azure.jobs import AzureJobs
     from mlops_toolkit.targets.azure.metrics import AzureMetrics
     from mlops_toolkit.targets.azure.models import AzureModels
+    from mlops_toolkit.targets.azure.monitoring import AzureMonitoring
     from mlops_toolkit.targets.azure.rollout_store import AzureRolloutStore
+    from mlops_toolkit.targets.azure.schedules import AzureSchedules
     from mlops_toolkit.targets.azure.workspace import AzureWorkspace
 
 
@@ -85,6 +87,18 @@ class AzureTarget:
         from mlops_toolkit.targets.azure.alerts import AzureAlerts
 
         return AzureAlerts(self)
+
+    @cached_property
+    def monitoring(self) -> AzureMonitoring:
+        from mlops_toolkit.targets.azure.monitoring import AzureMonitoring
+
+        return AzureMonitoring(self)
+
+    @cached_property
+    def schedules(self) -> AzureSchedules:
+        from mlops_toolkit.targets.azure.schedules import AzureSchedules
+
+        return AzureSchedules(self)
 
     def rollout_store(self) -> AzureRolloutStore:
         """Swap state under ``<project>/.mlops/<env>/rollouts`` and in the endpoint's tags
