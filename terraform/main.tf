@@ -133,6 +133,7 @@ module "alerts" {
   workspace_id                = module.workspace.id
   enabled                     = var.alerts.enabled
   email                       = var.alerts.action_group_email
+  webhook_url                 = var.alerts.webhook_url
   quota_utilization_threshold = var.alerts.quota_utilization_threshold
   failed_runs_threshold       = var.alerts.failed_runs_threshold
   tags                        = local.tags

@@ -225,8 +225,9 @@ variable "alerts" {
     failed_runs_threshold         = number
     endpoint_latency_ms_threshold = number
     endpoint_error_rate_threshold = number
+    webhook_url                   = string
   })
-  description = "Alerting: on/off, who is e-mailed, and thresholds. The endpoint thresholds apply to online endpoints, whose alerts the toolkit creates with the endpoint."
+  description = "Alerting: on/off, who is e-mailed (and which webhook is called, if any), and thresholds. The endpoint thresholds apply to online endpoints, whose alerts the toolkit creates with the endpoint."
   nullable    = false
 
   validation {

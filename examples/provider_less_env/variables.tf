@@ -98,5 +98,6 @@ variable "alerts" {
     failed_runs_threshold         = number
     endpoint_latency_ms_threshold = number
     endpoint_error_rate_threshold = number
+    webhook_url                   = string
   })
 }

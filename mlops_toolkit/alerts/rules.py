@@ -17,9 +17,10 @@ the ``deployment`` dimension); no traffic and drift per endpoint. Windows
 and evaluation frequency come from ``alerts.window_minutes`` and
 ``alerts.evaluation_frequency_minutes``.
 
-Targets turn them into what they evaluate (Azure Monitor metric alerts; the
-local target's evaluator). Equal specs mean nothing to change, which makes
-``apply`` idempotent.
+Targets turn them into what they evaluate (on Azure: metric and log search
+alerts of Azure Monitor, and an Azure ML model monitor for drift; locally the
+evaluator). Equal specs mean nothing to change, which makes ``apply``
+idempotent.
 """
 
 from __future__ import annotations

@@ -16,11 +16,13 @@ from mlops_toolkit.config import EnvironmentConfig
 from mlops_toolkit.errors import ConfigError
 
 _PRIORITY = {"dedicated": "Dedicated", "low_priority": "LowPriority"}
-#: The ``alerts`` keys the Terraform root module takes; the others (no-traffic, drift,
-#: webhook, windows) configure endpoint alerts, which the toolkit applies itself.
+#: The ``alerts`` keys the Terraform root module takes (the webhook is a receiver of its
+#: action group); the others (no-traffic, drift, windows) configure endpoint alerts,
+#: which the toolkit applies itself.
 TERRAFORM_ALERT_KEYS = (
     "enabled",
     "action_group_email",
+    "webhook_url",
     "quota_utilization_threshold",
     "failed_runs_threshold",
     "endpoint_latency_ms_threshold",

@@ -55,14 +55,22 @@ def test_bad_pipeline_input_is_refused_before_anything_runs(harness: Harness) ->
 
 
 def test_alert_rules_apply_once(harness: Harness) -> None:
-    alerts = harness.client.alerts
-    wanted = {rule.name for rule in alerts.rules("ct-alerts")}
-    assert {"ct-alerts-latency", "ct-alerts-error-rate"} <= wanted
-    first = alerts.apply("ct-alerts")
-    assert set(first) == wanted
-    assert alerts.apply("ct-alerts") == ()
-    names = {r.name for r in alerts.list()}
-    assert wanted <= names
-    alerts.delete("ct-alerts-latency")
-    alerts.delete("ct-alerts-latency")
-    assert "ct-alerts-latency" not in {r.name for r in alerts.list()}
+    # The drift rule watches the live deployment (on Azure an Azure ML model monitor of it).
+    endpoints, alerts = harness.client.endpoints, harness.client.alerts
+    endpoints.create("ct-alerts")
+    try:
+        endpoints.create_deployment("ct-alerts", "blue", model=harness.ref(1))
+        endpoints.set_traffic("ct-alerts", {"blue": 100})
+        wanted = {rule.name for rule in alerts.rules("ct-alerts")}
+        assert {"ct-alerts-latency", "ct-alerts-error-rate", "ct-alerts-drift"} <= wanted
+        first = alerts.apply("ct-alerts")
+        assert set(first) == wanted
+        assert alerts.apply("ct-alerts") == ()
+        names = {r.name for r in alerts.list()}
+        assert wanted <= names
+        for name in ("ct-alerts-latency", "ct-alerts-drift"):
+            alerts.delete(name)
+            alerts.delete(name)
+            assert name not in {r.name for r in alerts.list()}
+    finally:
+        endpoints.delete("ct-alerts")

@@ -4,7 +4,8 @@ Two address forms reach the same blobs: path-style on the loopback address
 (``/<account>/<container>/<blob>``, the SAS URLs the fake hands out, which the
 SDK's storage client uses directly) and host-style
 (``<account>.blob.core.windows.net/<container>/<blob>`` through the
-transport). Direct requests need a SAS signature (``sig``).
+transport). Direct requests need a SAS signature (``sig``). Reads honour a
+byte range (``x-ms-range``), answering 206 with ``Content-Range``.
 """
 
 from __future__ import annotations
@@ -93,6 +94,16 @@ def _get(ctx: Context) -> Response:
     if content is None:
         return _not_found()
     headers = _headers(blob or Blob(content))
+    wanted = ctx.request.headers.get("x-ms-range") or ctx.request.headers.get("range")
+    if wanted:  # ``bytes=<first>-[<last>]``, as the storage SDK downloads
+        first_text, _, last_text = wanted.removeprefix("bytes=").partition("-")
+        first = int(first_text)
+        if first >= len(content):
+            return Response(416, b"", {"x-ms-error-code": "InvalidRange",
+                                       "Content-Range": f"bytes */{len(content)}"})  # fmt: skip
+        last = min(int(last_text) if last_text else len(content) - 1, len(content) - 1)
+        headers["Content-Range"] = f"bytes {first}-{last}/{len(content)}"
+        return Response(206, content[first : last + 1], headers)
     return Response(200, content, headers)
 
 

@@ -28,8 +28,8 @@ from tests.fake_arm import lro
 from tests.fake_arm.assets_api import now_iso, system_data
 from tests.fake_arm.paths import WS
 from tests.fake_arm.server import Context, Response, Router, error
-from tests.fake_arm.state import ScoringRecord
-from tests.fake_arm.workspace_api import check_workspace
+from tests.fake_arm.state import Blob, ScoringRecord
+from tests.fake_arm.workspace_api import BLOB_CONTAINER, STORAGE_ACCOUNT, check_workspace
 
 DEPLOYMENT_HEADER = "azureml-model-deployment"
 _RANDOM = random.Random(7)
@@ -215,6 +215,7 @@ def _put_deployment(ctx: Context) -> Response:
     code_id = (props.get("codeConfiguration") or {}).get("codeId")
     if code_id and arm.state.get(code_id) is None:
         return error(400, "BadArgument", f"code {code_id} does not exist.")
+    _register_collections(ctx, props)
     existing = arm.state.get(rid)
     resource = {
         "name": ctx.params["deployment"],
@@ -247,6 +248,48 @@ def _put_deployment(ctx: Context) -> Response:
     stored = arm.state.put(rid, resource)
     return lro.begin(ctx, rid, succeed, on_failure=fail, status=200 if existing else 201,
                      body=_public(stored))  # fmt: skip
+
+
+def _register_collections(ctx: Context, props: dict[str, Any]) -> None:
+    """As Azure does for a deployment with data collection: each enabled collection gets
+    a data asset ``<endpoint>-<deployment>-<collection>`` (version 1, a folder of the
+    default datastore under ``modelDataCollector/``) named in its ``dataId``, and the mode
+    is stored as Azure spells it (``Enabled``/``Disabled``)."""
+    collections = (props.get("dataCollector") or {}).get("collections") or {}
+    endpoint, deployment = ctx.params["endpoint"], ctx.params["deployment"]
+    for name, collection in collections.items():
+        mode = str(collection.get("dataCollectionMode") or "enabled").lower()
+        collection["dataCollectionMode"] = "Enabled" if mode == "enabled" else "Disabled"
+        if mode != "enabled":
+            continue
+        asset = f"{endpoint}-{deployment}-{name}"
+        data_id = f"{ctx.arm.workspace_id}/data/{asset}/versions/1"
+        if ctx.arm.state.get(data_id) is None:
+            ctx.arm.state.put(f"{ctx.arm.workspace_id}/data/{asset}", {
+                "name": asset,
+                "type": "Microsoft.MachineLearningServices/workspaces/data",
+                "properties": {"latestVersion": "1", "nextVersion": "2", "dataType": "uri_folder"},
+                "systemData": system_data(),
+            })  # fmt: skip
+            ctx.arm.state.put(data_id, {
+                "name": "1",
+                "type": "Microsoft.MachineLearningServices/workspaces/data/versions",
+                "properties": {
+                    "dataType": "uri_folder",
+                    "dataUri": (
+                        f"azureml://subscriptions/{ctx.arm.subscription_id}/resourcegroups/"
+                        f"{ctx.arm.resource_group}/workspaces/{ctx.arm.workspace}/datastores/"
+                        f"workspaceblobstore/paths/{collector_prefix(endpoint, deployment, name)}"
+                    ),
+                },
+                "systemData": system_data(),
+            })  # fmt: skip
+        collection["dataId"] = data_id
+
+
+def collector_prefix(endpoint: str, deployment: str, collection: str) -> str:
+    """Where Azure ML's data collector writes a collection in the default datastore."""
+    return f"modelDataCollector/{endpoint}/{deployment}/{collection}/"
 
 
 def _get_deployment(ctx: Context) -> Response:
@@ -338,10 +381,59 @@ def _score(ctx: Context) -> Response:
             if percent and _RANDOM.random() * 100 < percent and mirror_name in deployments:
                 mirrored = _answer(deployments[mirror_name], ctx.request.body)
                 _record(ctx, endpoint_name, mirror_name, mirrored, started, mirrored=True)
+                _collect(ctx, endpoint_name, deployments[mirror_name], mirrored)
     response = _answer(deployments[chosen], ctx.request.body)
     response.headers[DEPLOYMENT_HEADER] = chosen
     _record(ctx, endpoint_name, chosen, response, started)
+    _collect(ctx, endpoint_name, deployments[chosen], response)
     return response
+
+
+def _collect(ctx: Context, endpoint: str, deployment: dict[str, Any], response: Response) -> None:
+    """What the reference ``score.py`` hands Azure ML's data collector, as the collector
+    writes it: one CloudEvents JSON line per request and collection, inputs and outputs
+    correlated, in an hourly folder of the default datastore (``modelDataCollector/
+    <endpoint>/<deployment>/<collection>/YYYY/MM/DD/HH/``)."""
+    collections = (deployment["properties"].get("dataCollector") or {}).get("collections") or {}
+    if response.status != 200 or not isinstance(response.body, dict):
+        return
+    inputs = json.loads(ctx.request.body)["inputs"]
+    rows = {
+        "model_inputs": [{"description": text} for text in inputs],
+        "model_outputs": [
+            {"label": p["label"], "p_non_compliant": p["probabilities"]["non_compliant"]}
+            for p in response.body["predictions"]
+        ],
+    }
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z"
+    hour = time.strftime("%Y/%m/%d/%H", time.gmtime(now))
+    correlation = secrets.token_hex(8)
+    source = f"{_endpoint_id(ctx, endpoint)}/deployments/{deployment['name']}"
+    for name, data in rows.items():
+        if str((collections.get(name) or {}).get("dataCollectionMode")) != "Enabled":
+            continue
+        event = {
+            "specversion": "1.0",
+            "id": secrets.token_hex(16),
+            "source": source,
+            "type": f"azureml.inference.{name}",
+            "datacontenttype": "application/json",
+            "time": stamp,
+            "data": data,
+            "correlationid": correlation,
+            "collectdatatype": "pandas.core.frame.DataFrame",
+            "agent": "azureml-ai-monitoring/0.1.0b4",
+        }
+        prefix = collector_prefix(endpoint, deployment["name"], name)
+        address = (STORAGE_ACCOUNT, BLOB_CONTAINER, f"{prefix}{hour}/collected.jsonl")
+        blob = ctx.arm.state.blobs.get(address)
+        line = (json.dumps(event) + "\n").encode()
+        if blob is None:
+            ctx.arm.state.blobs[address] = Blob(line)
+        else:
+            blob.data += line
+            blob.modified = now
 
 
 def _answer(deployment: dict[str, Any], body: bytes) -> Response:

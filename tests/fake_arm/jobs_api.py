@@ -7,7 +7,8 @@ in dependency order as a child run, and finally ``Completed``, ``Failed``
 LRO). With ``FakeArm(execute_steps=True)`` (the default) a step really runs
 its component's ``command`` in a temporary copy of the uploaded code
 snapshot, with inputs and outputs bound as Azure binds them (literals,
-upstream outputs, component defaults; ``$[[...]]`` optional sections); its
+upstream outputs, component defaults, datastore folders copied in as Azure
+mounts them; ``$[[...]]`` optional sections); its
 stdout and stderr are the step's ``user_logs/std_log.txt``. Otherwise a step
 only logs what it would have run.
 
@@ -32,7 +33,12 @@ from tests.fake_arm import lro
 from tests.fake_arm.assets_api import now_iso, system_data
 from tests.fake_arm.paths import HISTORY, WS
 from tests.fake_arm.server import Context, Response, Router, error
-from tests.fake_arm.workspace_api import STORAGE_ACCOUNT, check_workspace
+from tests.fake_arm.workspace_api import (
+    ARTIFACT_CONTAINER,
+    BLOB_CONTAINER,
+    STORAGE_ACCOUNT,
+    check_workspace,
+)
 
 if TYPE_CHECKING:
     from tests.fake_arm.server import FakeArm
@@ -284,10 +290,32 @@ class JobRuntime:
         uri = given.get("uri")
         if uri is None:
             return None
-        # A data or model URI: Azure mounts it; the fake gives an empty folder.
+        # A data or model URI: Azure mounts it. A datastore folder the fake holds blobs of
+        # is copied in; anything else is an empty folder.
         folder = self.workdir / "mounted" / re.sub(r"[^A-Za-z0-9_.-]", "_", str(uri))
         folder.mkdir(parents=True, exist_ok=True)
+        self._mount(str(uri), folder)
         return str(folder)
+
+    def _mount(self, uri: str, folder: Path) -> None:
+        match = re.search(r"/datastores/([^/]+)/paths/(.*)$", uri)
+        if match is None:
+            return
+        container = (
+            ARTIFACT_CONTAINER if match.group(1) == "workspaceartifactstore" else (BLOB_CONTAINER)
+        )
+        prefix = match.group(2)
+        with self.arm.lock:
+            blobs = [(name, blob.data) for (account, cont, name), blob
+                     in self.arm.state.blobs.items()
+                     if account == STORAGE_ACCOUNT and cont == container
+                     and name.startswith(prefix)]  # fmt: skip
+        for name, data in blobs:
+            relative = name[len(prefix) :].lstrip("/")
+            if relative:
+                target = folder / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
 
     def _materialize_code(self, code_ref: str, cwd: Path) -> None:
         code = self.arm.state.get(code_ref.removeprefix("azureml:")) if code_ref else None

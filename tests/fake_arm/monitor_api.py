@@ -15,15 +15,24 @@ computed from the requests the fake's scoring service recorded:
 
 Time grains are Azure's (``PT1M``, ``PT5M``, ...); any other is a 400, as
 Azure Monitor answers.
+
+``POST <action group>/createNotifications`` sends a test notification to the
+receivers in the request (202 with a ``Location`` to poll; after
+``FakeArm.lro_polls`` polls the location answers 200 with each receiver's
+delivery). A webhook receiver really gets a POST of a sample alert in the
+common alert schema; e-mail cannot be sent here and is reported delivered.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import time
 from datetime import datetime, timezone
 from typing import Any
 
+from tests.fake_arm.lro import POLL_DELAY_MS
 from tests.fake_arm.paths import INSIGHTS
 from tests.fake_arm.server import Context, Response, Router, error
 from tests.fake_arm.workspace_api import check_workspace
@@ -238,7 +247,110 @@ def _timeseries(dimensions: dict[str, str], data: list[dict[str, Any]]) -> dict[
     }
 
 
+# ---------------------------------------------------------------------- test notifications
+
+
+def _sample_alert(ctx: Context) -> dict[str, Any]:
+    now = _iso(time.time())
+    return {
+        "schemaId": "azureMonitorCommonAlertSchema",
+        "data": {
+            "essentials": {
+                "alertId": f"/subscriptions/{ctx.arm.subscription_id}/providers/"
+                f"Microsoft.AlertsManagement/alerts/test-{ctx.arm.state.next_id()}",
+                "alertRule": "Test Alert",
+                "severity": "Sev3",
+                "signalType": "Metric",
+                "monitorCondition": "Fired",
+                "monitoringService": "Platform",
+                "firedDateTime": now,
+                "description": "Alert rule description",
+                "essentialsVersion": "1.0",
+                "alertContextVersion": "1.0",
+            },
+            "alertContext": {"conditionType": "SingleResourceMultipleMetricCriteria"},
+        },
+    }
+
+
+def _deliver(url: str, body: dict[str, Any]) -> tuple[str, str]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            answer.read()
+            return "Succeeded", f"HTTP {answer.status}"
+    except urllib.error.HTTPError as exc:
+        return "Failed", f"HTTP {exc.code}"
+    except OSError as exc:
+        return "Failed", str(exc)
+
+
+def _create_notifications(ctx: Context) -> Response:
+    if (denied := check_workspace(ctx)) is not None:
+        return denied
+    arm = ctx.arm
+    ctx.params["kind"] = "actionGroups"
+    if arm.state.get(_rule_id(ctx)) is None:
+        return error(404, "ResourceNotFound", f"Action group {ctx.params['name']} not found.")
+    body = ctx.json or {}
+    if not body.get("alertType"):
+        return error(400, "BadRequest", "alertType is required")
+    sent = _iso(time.time())
+    details = [
+        {"MechanismType": "Email", "Name": r.get("name"), "Status": "Succeeded",
+         "SubState": "Default", "SendTime": sent, "Detail": "e-mail is not sent by the fake"}
+        for r in body.get("emailReceivers") or []
+    ]  # fmt: skip
+    for receiver in body.get("webhookReceivers") or []:
+        status, detail = _deliver(str(receiver.get("serviceUri")), _sample_alert(ctx))
+        details.append({"MechanismType": "Webhook", "Name": receiver.get("name"),
+                        "Status": status, "SubState": "Default", "SendTime": sent,
+                        "Detail": detail})  # fmt: skip
+    notification = str(arm.state.next_id())
+    arm.state.notifications[notification] = {
+        "polls_left": arm.lro_polls,
+        "result": {
+            "context": {
+                "notificationSource": "Microsoft.Insights/TestNotification",
+                "contextType": "Microsoft.Insights/ActionGroups",
+            },
+            "state": "Complete",
+            "createdTime": sent,
+            "completedTime": sent,
+            "actionDetails": details,
+        },  # fmt: skip
+    }
+    location = (
+        f"https://management.azure.com/subscriptions/{arm.subscription_id}/resourceGroups/"
+        f"{arm.resource_group}/providers/Microsoft.Insights/actionGroups/{ctx.params['name']}"
+        f"/notificationStatus/{notification}?api-version={ctx.request.api_version}"
+    )
+    return Response(202, None, {"Location": location, "retry-after-ms": POLL_DELAY_MS})
+
+
+def _notification_status(ctx: Context) -> Response:
+    if (denied := check_workspace(ctx)) is not None:
+        return denied
+    found = ctx.arm.state.notifications.get(ctx.params["notification"])
+    if found is None:
+        return error(404, "NotFound", f"notification {ctx.params['notification']} not found")
+    if found["polls_left"] > 0:
+        found["polls_left"] -= 1
+        return Response(202, None, {"retry-after-ms": POLL_DELAY_MS})
+    return Response(200, found["result"])
+
+
 def register(router: Router) -> None:
+    group = INSIGHTS + r"/actionGroups/(?P<name>[^/]+)"
+    router.add("arm", "POST", group + r"/createNotifications", _create_notifications)
+    router.add(
+        "arm", "GET", group + r"/notificationStatus/(?P<notification>[^/]+)", _notification_status
+    )
     base = INSIGHTS + "/" + KINDS
     router.add("arm", "PUT", base + r"/(?P<name>[^/]+)", _put)
     router.add("arm", "GET", base + r"/(?P<name>[^/]+)", _get)

@@ -8,7 +8,8 @@ blob storage SAS URLs the SDK uses without a transport, directly.
 
 Services, picked by the original host:
 
-* ``management.azure.com``: ARM (workspace assets, jobs, endpoints, monitor);
+* ``management.azure.com``: ARM (workspace assets, jobs, schedules, endpoints,
+  monitor);
 * ``<region>.api.azureml.ms``: workspace discovery and run history;
 * ``<endpoint>.<region>.inference.ml.azure.com``: scoring;
 * ``<account>.blob.core.windows.net`` or a path-style loopback URL: blobs.
@@ -252,10 +253,13 @@ class FakeArm:
             jobs_api,
             lro,
             monitor_api,
+            schedules_api,
             workspace_api,
         )
 
-        for module in (workspace_api, assets_api, blob_api, jobs_api, endpoints_api, monitor_api):
+        modules = (workspace_api, assets_api, blob_api, jobs_api, endpoints_api, monitor_api,
+                   schedules_api)  # fmt: skip
+        for module in modules:
             module.register(self.router)
         lro.register(self.router)
 

@@ -47,6 +47,7 @@ class FakeState:
         self.operations: dict[str, Any] = {}
         self.failing_operations: list[tuple[Any, str, str]] = []
         self.jobs: dict[str, Any] = {}  # runtime of simulated jobs, by name
+        self.notifications: dict[str, Any] = {}  # test notifications of action groups, by id
         self.counter = 0
         self.stopping = threading.Event()
 

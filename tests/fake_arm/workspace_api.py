@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 STORAGE_ACCOUNT = "stmlopstkfake"
 BLOB_CONTAINER = "azureml-blobstore-fake"
+#: The container of ``workspaceartifactstore``: run artefacts (``ExperimentRun/dcid.<run>/``).
+ARTIFACT_CONTAINER = "azureml"
 
 
 def workspace_resource(arm: FakeArm) -> dict[str, Any]:
@@ -77,7 +79,9 @@ def _datastore(arm: FakeArm, name: str) -> dict[str, Any]:
         "properties": {
             "datastoreType": "AzureBlob",
             "accountName": STORAGE_ACCOUNT,
-            "containerName": BLOB_CONTAINER,
+            "containerName": ARTIFACT_CONTAINER
+            if name == "workspaceartifactstore"
+            else BLOB_CONTAINER,
             "endpoint": "core.windows.net",
             "protocol": "https",
             "isDefault": name == "workspaceblobstore",

@@ -120,6 +120,7 @@ def test_every_alert_threshold_reaches_terraform_or_is_documented() -> None:
     for key in (
         "enabled",
         "action_group_email",
+        "webhook_url",
         "quota_utilization_threshold",
         "failed_runs_threshold",
     ):

@@ -70,6 +70,7 @@ def test_nested_shapes_match(env: str) -> None:
     assert set(tfvars["alerts"]) == {
         "enabled",
         "action_group_email",
+        "webhook_url",
         "quota_utilization_threshold",
         "failed_runs_threshold",
         "endpoint_latency_ms_threshold",

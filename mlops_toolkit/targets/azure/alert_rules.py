@@ -11,9 +11,18 @@
   the endpoint's name (the inference server's service name, which every
   deployment the toolkit creates sets through ``SERVICE_NAME``, see
   ``deployment_spec``).
-* The action group (e-mail to ``alerts.action_group_email``) is the one
-  Terraform created when the saved outputs name it, else the toolkit's own,
-  named and shaped like Terraform's.
+* ``requests`` (no traffic for ``alerts.endpoint_no_traffic_minutes``) is a
+  **log search alert** on the same ``requests`` table: the count of the
+  endpoint's requests over the window below 1. A metric alert is not used
+  because Azure Monitor does not evaluate a metric alert over a window with
+  no data points at all, which is exactly the condition to catch; a
+  ``summarize count()`` always returns one row, zero when nothing came.
+* ``drift_signals_crossed`` is not an Azure Monitor rule: Azure ML's model
+  monitor (``monitor_schedule``) judges drift and notifies by itself.
+* The action group (e-mail to ``alerts.action_group_email``, and a webhook
+  to ``alerts.webhook_url`` when set, both in the common alert schema) is
+  the one Terraform created when the saved outputs name it, else the
+  toolkit's own, named and shaped like Terraform's.
 
 ``canonical`` reduces a resource (rendered here or read back from Azure) to
 the fields the toolkit sets, so an unchanged rule compares equal and is not
@@ -33,6 +42,9 @@ SIGNAL_TAG = "mlops.signal"
 ENDPOINT_TAG = "mlops.endpoint"
 LATENCY_METRIC = "RequestLatency_P99"
 ERROR_RATE_COLUMN = "error_rate_percent"
+REQUESTS_COLUMN = "requests"
+#: The rule signals Azure Monitor evaluates (the drift rule is Azure ML's model monitor).
+MONITOR_SIGNALS = ("latency_p99_ms", "error_rate_percent", "requests")
 
 
 def error_rate_query(endpoint: str) -> str:
@@ -46,13 +58,24 @@ def error_rate_query(endpoint: str) -> str:
     )
 
 
+def requests_query(endpoint: str) -> str:
+    """KQL: how many requests ``endpoint`` answered (one row, zero when none came)."""
+    return (
+        f'requests\n| where cloud_RoleName == "{endpoint}"\n| summarize {REQUESTS_COLUMN} = count()'
+    )
+
+
 def action_group_short_name(namespace: str, environment: str) -> str:
     """As ``terraform/main.tf`` names it: 12 characters at most."""
     return f"{namespace}{environment}"[:12]
 
 
-def render_action_group(email: str, short_name: str, tags: dict[str, str]) -> Any:
-    from azure.mgmt.monitor.models import ActionGroupResource, EmailReceiver
+def render_action_group(
+    email: str, short_name: str, tags: dict[str, str], webhook_url: str | None = None
+) -> Any:
+    """The toolkit's action group: e-mail, and a webhook when ``webhook_url`` is set
+    (both receivers named as Terraform's alerts module names them)."""
+    from azure.mgmt.monitor.models import ActionGroupResource, EmailReceiver, WebhookReceiver
 
     return ActionGroupResource(
         location="global",
@@ -62,6 +85,11 @@ def render_action_group(email: str, short_name: str, tags: dict[str, str]) -> An
         email_receivers=[
             EmailReceiver(name="primary", email_address=email, use_common_alert_schema=True)
         ],
+        webhook_receivers=[
+            WebhookReceiver(name="webhook", service_uri=webhook_url, use_common_alert_schema=True)
+        ]
+        if webhook_url
+        else [],
     )
 
 
@@ -114,7 +142,7 @@ def render_rule(
             ),
             actions=[MetricAlertAction(action_group_id=action_group_id)],
         )
-    if signal == "error_rate_percent":
+    if signal in ("error_rate_percent", "requests"):
         from azure.mgmt.monitor.models import (
             Actions,
             Condition,
@@ -122,6 +150,11 @@ def render_rule(
             ScheduledQueryRuleCriteria,
             ScheduledQueryRuleResource,
         )
+
+        if signal == "error_rate_percent":
+            query, column, aggregation = error_rate_query(endpoint), ERROR_RATE_COLUMN, "Maximum"
+        else:
+            query, column, aggregation = requests_query(endpoint), REQUESTS_COLUMN, "Total"
 
         return "log", ScheduledQueryRuleResource(
             location=coords.location,
@@ -138,9 +171,9 @@ def render_rule(
             criteria=ScheduledQueryRuleCriteria(
                 all_of=[
                     Condition(
-                        query=error_rate_query(endpoint),
-                        time_aggregation="Maximum",
-                        metric_measure_column=ERROR_RATE_COLUMN,
+                        query=query,
+                        time_aggregation=aggregation,
+                        metric_measure_column=column,
                         operator=operator,
                         threshold=float(spec["threshold"]),
                         failing_periods=ConditionFailingPeriods(
@@ -162,24 +195,28 @@ FIELDS = {
     "log": ("location", "tags", "kind", "description", "display_name", "severity", "enabled",
             "scopes", "evaluation_frequency", "window_size", "auto_mitigate", "criteria",
             "actions"),
-    "action_group": ("location", "tags", "group_short_name", "enabled", "email_receivers"),
+    "action_group": ("location", "tags", "group_short_name", "enabled", "email_receivers",
+                     "webhook_receivers"),
 }  # fmt: skip
 
 
 def canonical(kind: str, resource: Any) -> dict[str, Any]:
     """The toolkit's fields of ``resource`` with Azure's spelling differences removed
     (case of ids, locations and enums; empty values). Pure."""
-    return {name: _normal(getattr(resource, name, None)) for name in FIELDS[kind]}
+    return {name: normal(getattr(resource, name, None)) for name in FIELDS[kind]}
 
 
-def _normal(value: Any) -> Any:
+def normal(value: Any) -> Any:
+    """``value`` (an SDK model, dict, list, scalar) with Azure's spelling differences
+    removed: ids and one-word strings lower-cased, empty values dropped, keys sorted,
+    durations in seconds. Pure."""
     if hasattr(value, "as_dict"):
         value = value.as_dict()
     if isinstance(value, dict):
-        cleaned = {str(k): _normal(v) for k, v in value.items()}
+        cleaned = {str(k): normal(v) for k, v in value.items()}
         return {k: v for k, v in sorted(cleaned.items()) if v not in (None, [], {}, "")}
     if isinstance(value, (list, tuple)):
-        return [_normal(v) for v in value]
+        return [normal(v) for v in value]
     if isinstance(value, timedelta):
         return value.total_seconds()
     if isinstance(value, str):

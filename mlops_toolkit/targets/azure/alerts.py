@@ -4,17 +4,25 @@
 and writes only what differs, so a second apply with an unchanged config
 sends no PUT. Rules live in the environment's resource group, tagged
 ``managed_by: mlops-toolkit``; ``list_rules`` shows those, ``delete_rule``
-removes one (whichever kind it is) and succeeds when it is gone.
+removes one (whichever kind it is) and succeeds when it is gone. The drift
+rule is an Azure ML model monitor in the workspace (``drift_monitor``),
+planned before anything is written, so a drift rule that cannot be created
+(no live deployment) stops the apply before any write.
+
+``send_test_notification`` asks Azure Monitor to send a sample alert
+through every receiver of the action group (e-mail, webhook) and waits for
+the result of each.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mlops_toolkit.errors import NotFoundError
+from mlops_toolkit.errors import BackendError, NotFoundError
 from mlops_toolkit.targets.azure.alert_rules import (
     ENDPOINT_TAG,
     LATENCY_METRIC,
+    MONITOR_SIGNALS,
     SIGNAL_TAG,
     TOOLKIT_TAG,
     action_group_short_name,
@@ -22,11 +30,15 @@ from mlops_toolkit.targets.azure.alert_rules import (
     render_action_group,
     render_rule,
 )
-from mlops_toolkit.targets.azure.sdk_errors import calling
+from mlops_toolkit.targets.azure.sdk_errors import calling, wait
 from mlops_toolkit.targets.base import AlertRuleState
 
 if TYPE_CHECKING:
+    from mlops_toolkit.targets.azure.drift_monitor import AzureDriftMonitor
     from mlops_toolkit.targets.azure.target import AzureTarget
+
+#: The alert type of a test notification (a metric alert with a static threshold).
+TEST_ALERT_TYPE = "metricstaticthreshold"
 
 
 class AzureAlerts:
@@ -34,6 +46,12 @@ class AzureAlerts:
 
     def __init__(self, target: AzureTarget) -> None:
         self._target = target
+
+    @property
+    def drift_monitor(self) -> AzureDriftMonitor:
+        from mlops_toolkit.targets.azure.drift_monitor import AzureDriftMonitor
+
+        return AzureDriftMonitor(self._target)
 
     @property
     def _monitor(self) -> Any:
@@ -69,6 +87,7 @@ class AzureAlerts:
             config.alerts.action_group_email,
             action_group_short_name(config.namespace, config.environment),
             {**config.merged_tags},
+            config.alerts.webhook_url,
         )
         name = coords.action_group_name
         what = f"action group {name!r}"
@@ -89,27 +108,38 @@ class AzureAlerts:
 
     def apply_rules(self, rules: tuple[AlertRuleState, ...]) -> tuple[str, ...]:
         """Create or update ``rules``; returns the names written (empty when nothing
-        changed). Idempotent. Deletes nothing."""
+        changed). Idempotent. Deletes nothing. Drift rules are planned (read) before
+        anything is written and raise ``NotFoundError``/``UsageError`` there."""
         if not rules:
             return ()
-        coords = self._target.connection.coordinates
-        action_group, _ = self.ensure_action_group()
-        tags = {**self._target.config.merged_tags}
+        monitors = [
+            (rule.name, self.drift_monitor.plan(dict(rule.spec), enabled=rule.enabled))
+            for rule in rules
+            if rule.spec.get("signal") not in MONITOR_SIGNALS
+        ]
         written: list[str] = []
-        for rule in rules:
-            kind, desired = render_rule(
-                dict(rule.spec),
-                enabled=rule.enabled,
-                coords=coords,
-                action_group_id=action_group,
-                tags=tags,
-            )
-            current = self._read(kind, rule.name)
-            if current is not None and canonical(kind, current) == canonical(kind, desired):
-                continue
-            with calling(f"alert rule {rule.name!r}"):
-                self._operations(kind).create_or_update(self._group, rule.name, desired)
-            written.append(rule.name)
+        azure_monitor = [r for r in rules if r.spec.get("signal") in MONITOR_SIGNALS]
+        if azure_monitor:
+            coords = self._target.connection.coordinates
+            action_group, _ = self.ensure_action_group()
+            tags = {**self._target.config.merged_tags}
+            for rule in azure_monitor:
+                kind, desired = render_rule(
+                    dict(rule.spec),
+                    enabled=rule.enabled,
+                    coords=coords,
+                    action_group_id=action_group,
+                    tags=tags,
+                )
+                current = self._read(kind, rule.name)
+                if current is not None and canonical(kind, current) == canonical(kind, desired):
+                    continue
+                with calling(f"alert rule {rule.name!r}"):
+                    self._operations(kind).create_or_update(self._group, rule.name, desired)
+                written.append(rule.name)
+        for name, plan in monitors:
+            if self.drift_monitor.apply(plan):
+                written.append(name)
         return tuple(written)
 
     def list_rules(self) -> tuple[AlertRuleState, ...]:
@@ -123,13 +153,68 @@ class AzureAlerts:
             if tags.get(TOOLKIT_TAG[0]) != TOOLKIT_TAG[1] or SIGNAL_TAG not in tags:
                 continue
             found.append(_state(resource))
+        found.extend(self.drift_monitor.list())
         return tuple(sorted(found, key=lambda r: r.name))
 
     def delete_rule(self, name: str) -> None:
-        """Delete rule ``name`` (metric or log alert); succeeds when it is already gone."""
+        """Delete rule ``name`` (metric or log alert, or model monitor); succeeds when it
+        is already gone."""
         with calling(f"alert rule {name!r}"):
             self._monitor.metric_alerts.delete(self._group, name)
             self._monitor.scheduled_query_rules.delete(self._group, name)
+        self.drift_monitor.delete(name)
+
+    # ------------------------------------------------------------------ test notification
+
+    def send_test_notification(self, now: float) -> tuple[str, ...]:
+        """Have Azure Monitor send a sample alert to every receiver of the action group
+        (created or updated first when it is the toolkit's); blocks until Azure reports
+        each delivery. Returns the receivers reached; ``BackendError`` naming the ones
+        that failed. Not idempotent (each call notifies)."""
+        from azure.mgmt.monitor.models import NotificationRequestBody
+
+        coords = self._target.connection.coordinates
+        group_id, _ = self.ensure_action_group()
+        name = group_id.rstrip("/").rsplit("/", 1)[-1]
+        group_rg = (
+            group_id.split("/resourceGroups/", 1)[-1].split("/", 1)[0] or coords.resource_group
+        )
+        what = f"action group {name!r}"
+        with calling(what):
+            group = self._monitor.action_groups.get(group_rg, name)
+        receivers = {
+            "email_receivers": list(group.email_receivers or []),
+            "webhook_receivers": list(group.webhook_receivers or []),
+        }
+        if not any(receivers.values()):
+            raise BackendError(
+                f"{what} has no e-mail or webhook receiver to notify",
+                hint="Set alerts.action_group_email (and alerts.webhook_url) and provision.",
+            )
+        request = NotificationRequestBody(alert_type=TEST_ALERT_TYPE, **receivers)
+        with calling(f"test notification of {what}"):
+            poller = self._monitor.action_groups.begin_create_notifications_at_action_group_resource_level(  # noqa: E501
+                group_rg, name, request
+            )
+        result = wait(poller, f"test notification of {what}", timeout=300)
+        addresses = {r.name: f"e-mail {r.email_address}" for r in receivers["email_receivers"]}
+        addresses.update(
+            {r.name: f"webhook {r.service_uri}" for r in receivers["webhook_receivers"]}
+        )
+        reached, failed = [], []
+        for detail in result.action_details or []:
+            label = addresses.get(detail.name, f"{detail.mechanism_type} {detail.name}")
+            if str(detail.status).lower() == "succeeded":
+                reached.append(label)
+            else:
+                failed.append(f"{label}: {detail.status} {detail.detail or ''}".strip())
+        if failed or not reached:
+            raise BackendError(
+                f"test notification of {what}: "
+                + ("; ".join(failed) or f"Azure reported no delivery (state {result.state})"),
+                hint="Check the receivers' addresses, then run `alerts test` again.",
+            )
+        return tuple(reached)
 
 
 def _state(resource: Any) -> AlertRuleState:

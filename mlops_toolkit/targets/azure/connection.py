@@ -209,6 +209,11 @@ class AzureConnection:
             cache[key] = Pipeline(transport=transport, policies=policies)
         return cache[key]
 
+    def track(self, client: Any) -> Any:
+        """Close ``client`` (anything with ``close()``) with this connection; returns it."""
+        self._closers.append(client)
+        return client
+
     def close(self) -> None:
         """Close the clients and credential this connection created. Idempotent."""
         for name in ("ml_client", "monitor_client", "credential", "_pipelines"):

@@ -2,8 +2,11 @@
 
 Submission builds the job offline (``pipeline_job``), checks that both
 clusters exist and that the environments its components name exist
-(``environments``), then ``MLClient.jobs.create_or_update`` uploads each
-component's code snapshot, registers the components and creates the job.
+(``environments``), uploads step inputs bound to local files or folders
+(the retraining data of ``monitor drift --retrain``) to the default
+datastore (``datastore``), then ``MLClient.jobs.create_or_update`` uploads
+each component's code snapshot, registers the components and creates the
+job.
 
 Steps are the pipeline's nodes in definition order. Their state, times and
 errors come from the job's child runs in the workspace's run history
@@ -18,12 +21,14 @@ is the library's polling loop over ``get`` and ``logs`` (``operations.jobs``).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_toolkit.errors import BackendError, NotFoundError, UsageError
+from mlops_toolkit.targets.azure.datastore import DatastoreFiles
 from mlops_toolkit.targets.azure.environments import find_specs, parse_reference
 from mlops_toolkit.targets.azure.pipeline_job import Computes, build_pipeline_job
 from mlops_toolkit.targets.azure.sdk_errors import calling, wait
@@ -45,6 +50,14 @@ LOG_FILES = (
     "user_logs/std_log_node_0_process_0.txt",
     "azureml-logs/70_driver_log.txt",
 )
+
+
+def is_local(path: str) -> bool:
+    """Whether a job input's path names something on this machine, not a URI
+    (``azureml:``, ``https://``, ``abfss://``...). Pure."""
+    if re.match(r"^[A-Za-z]:[\\/]", path):  # a Windows drive
+        return True
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", path) is None
 
 
 def _iso(value: Any) -> str | None:
@@ -76,10 +89,22 @@ class AzureJobs:
     ) -> JobInfo:
         """Build and submit the pipeline; returns at once (status NotStarted/Queued).
 
-        Raises ``ConfigError`` for a bad pipeline or input before any request,
+        Raises ``ConfigError`` for a bad pipeline or input before any write,
         ``NotFoundError`` for a missing environment without a spec. Not idempotent.
         """
         progress = on_progress or (lambda _line: None)
+        job = self.build(request, progress)
+        experiment = request.experiment or job.experiment_name or "Default"
+        with calling(f"pipeline job of {Path(request.pipeline_file).name}"):
+            created = self._ml.jobs.create_or_update(job, experiment_name=experiment)
+        progress(f"Submitted job {created.name}: {created.studio_url}")
+        return self._info(created, steps=self._steps(created, {}))
+
+    def build(self, request: TrainingRequest, progress: ProgressCallback) -> Any:
+        """The ``PipelineJob`` of ``request``, ready to submit or schedule: inputs checked
+        offline (``ConfigError``), both clusters and the environments checked (missing
+        environments created from their specs), local data inputs uploaded to the default
+        datastore (``datastore``). Blocks; writes nothing but environments and uploads."""
         config = self._target.config
         computes = Computes(
             default=config.compute.cpu.name,
@@ -92,15 +117,32 @@ class AzureJobs:
         job = build_pipeline_job(request, computes, champion_path)
         self._check_computes(computes)
         self._ensure_environments(job, Path(request.pipeline_file), progress)
-        experiment = request.experiment or job.experiment_name or "Default"
+        self._upload_local_inputs(job, progress)
         progress(
-            f"Submitting pipeline {job.display_name or Path(request.pipeline_file).name} "
-            f"(steps on {computes.default}; distributed steps on {computes.distributed})"
+            f"Pipeline {job.display_name or Path(request.pipeline_file).name}: steps on "
+            f"{computes.default}; distributed steps on {computes.distributed}"
         )
-        with calling(f"pipeline job of {Path(request.pipeline_file).name}"):
-            created = self._ml.jobs.create_or_update(job, experiment_name=experiment)
-        progress(f"Submitted job {created.name}: {created.studio_url}")
-        return self._info(created, steps=self._steps(created, {}))
+        return job
+
+    def _upload_local_inputs(self, job: Any, progress: ProgressCallback) -> None:
+        """Replace every step input bound to a local file or folder by its copy in the
+        default datastore (``azureml://datastores/<default>/paths/...``)."""
+        from azure.ai.ml import Input
+
+        files: DatastoreFiles | None = None
+        uploaded: dict[str, str] = {}
+        for node in job.jobs.values():
+            for name, bound in (node.inputs or {}).items():
+                data = getattr(bound, "_data", bound)
+                path = getattr(data, "path", None)
+                if not isinstance(data, Input) or not isinstance(path, str) or not is_local(path):
+                    continue
+                local = Path(path).expanduser().resolve()
+                if str(local) not in uploaded:
+                    files = files or DatastoreFiles(self._target)
+                    progress(f"Uploading {local} to datastore {files.name}")
+                    uploaded[str(local)] = files.upload(local)
+                setattr(node.inputs, name, Input(type=data.type, path=uploaded[str(local)]))
 
     def _check_computes(self, computes: Computes) -> None:
         """``NotFoundError`` naming a cluster the workspace lacks (Azure would reject the

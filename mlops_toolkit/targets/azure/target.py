@@ -5,11 +5,14 @@ Created by the registry (``mlops_toolkit.targets.registry``) for an
 needs no credentials; the first operation that sends a request builds the
 SDK clients (``connection``), checking for credentials first.
 
-Rollouts (``endpoint swap``) keep their state and lease in the environment's
-state directory on the machine that runs them, as on the local target: one
-swap per endpoint per machine. Azure Monitor publishes endpoint metrics a
-few minutes late, so rollout windows wait ``metrics_delay_s`` before reading
-them.
+Rollouts (``endpoint swap``) keep their state in the environment's state
+directory and in the endpoint's tags, with their lease in the tags too, so
+any machine can resume or roll back a swap (``rollout_store``). Azure
+Monitor publishes endpoint metrics a few minutes late, so rollout windows
+wait ``metrics_delay_s`` before reading them. Watching a live model: alert
+rules in Azure Monitor and a model monitor for drift (``alerts``), collected
+data and training data in the workspace's storage (``monitoring``), recurring
+training as job schedules (``schedules``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ if TYPE_CHECKING:
     from mlops_toolkit.targets.azure.jobs import AzureJobs
     from mlops_toolkit.targets.azure.metrics import AzureMetrics
     from mlops_toolkit.targets.azure.models import AzureModels
+    from mlops_toolkit.targets.azure.monitoring import AzureMonitoring
     from mlops_toolkit.targets.azure.rollout_store import AzureRolloutStore
+    from mlops_toolkit.targets.azure.schedules import AzureSchedules
     from mlops_toolkit.targets.azure.workspace import AzureWorkspace
 
 
@@ -85,6 +90,18 @@ class AzureTarget:
         from mlops_toolkit.targets.azure.alerts import AzureAlerts
 
         return AzureAlerts(self)
+
+    @cached_property
+    def monitoring(self) -> AzureMonitoring:
+        from mlops_toolkit.targets.azure.monitoring import AzureMonitoring
+
+        return AzureMonitoring(self)
+
+    @cached_property
+    def schedules(self) -> AzureSchedules:
+        from mlops_toolkit.targets.azure.schedules import AzureSchedules
+
+        return AzureSchedules(self)
 
     def rollout_store(self) -> AzureRolloutStore:
         """Swap state under ``<project>/.mlops/<env>/rollouts`` and in the endpoint's tags

@@ -52,6 +52,15 @@ resource "azurerm_monitor_action_group" "this" {
     use_common_alert_schema = true
   }
 
+  dynamic "webhook_receiver" {
+    for_each = var.webhook_url == null ? [] : [var.webhook_url]
+    content {
+      name                    = "webhook"
+      service_uri             = webhook_receiver.value
+      use_common_alert_schema = true
+    }
+  }
+
   tags = var.tags
 }
 

@@ -77,6 +77,17 @@ variable "email" {
   }
 }
 
+variable "webhook_url" {
+  type        = string
+  description = "Also notify this http(s) URL (a webhook receiver, common alert schema); null for none."
+  default     = null
+
+  validation {
+    condition     = var.webhook_url == null || can(regex("^https?://[^\\s/?#]+", var.webhook_url))
+    error_message = "webhook_url must be an http(s) URL or null."
+  }
+}
+
 variable "quota_utilization_threshold" {
   type        = number
   description = "Alert when average quota utilisation of the workspace's clusters exceeds this percentage (1-100)."

@@ -5,12 +5,16 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
+import pytest
+
 from mlops_toolkit.alerts.rules import AlertRule
 from mlops_toolkit.targets.azure.alert_rules import (
     action_group_short_name,
     canonical,
     error_rate_query,
+    render_action_group,
     render_rule,
+    requests_query,
 )
 from mlops_toolkit.targets.azure.connection import WorkspaceCoordinates
 
@@ -79,3 +83,34 @@ def test_the_action_group_short_name_matches_terraforms() -> None:
     assert action_group_short_name("mlopstk", "dev") == "mlopstkdev"
     assert action_group_short_name("abcdefgh", "prod") == "abcdefghprod"
     assert len(action_group_short_name("abcdefgh", "test")) == 12
+
+
+def test_no_traffic_is_a_log_alert_counting_the_endpoints_requests() -> None:
+    rule = AlertRule("ep-no-traffic", "ep", "requests", "lt", 1.0, window_minutes=30,
+                     frequency_minutes=5)  # fmt: skip
+    kind, resource = render_rule(rule.as_dict(), enabled=True, coords=COORDS,
+                                 action_group_id=GROUP, tags={})  # fmt: skip
+    assert kind == "log" and resource.scopes == [COORDS.application_insights_id]
+    condition = resource.criteria.all_of[0]
+    assert condition.query == requests_query("ep")
+    assert (condition.metric_measure_column, condition.time_aggregation) == ("requests", "Total")
+    assert (condition.operator, condition.threshold) == ("LessThan", 1.0)
+    assert resource.window_size == timedelta(minutes=30)
+    assert resource.evaluation_frequency == timedelta(minutes=5)
+
+
+def test_the_action_group_gets_a_webhook_receiver_only_when_configured() -> None:
+    plain = render_action_group("a@example.com", "short", {})
+    hooked = render_action_group("a@example.com", "short", {}, "https://hooks.example.com/x")
+    assert plain.webhook_receivers == []
+    (receiver,) = hooked.webhook_receivers
+    assert (receiver.service_uri, receiver.use_common_alert_schema) == (
+        "https://hooks.example.com/x", True
+    )  # fmt: skip
+    assert canonical("action_group", plain) != canonical("action_group", hooked)
+
+
+def test_the_drift_rule_is_not_an_azure_monitor_rule() -> None:
+    rule = AlertRule("ep-drift", "ep", "drift_signals_crossed", "gt", 0.0)
+    with pytest.raises(ValueError, match="drift_signals_crossed"):
+        render_rule(rule.as_dict(), enabled=True, coords=COORDS, action_group_id=GROUP, tags={})
