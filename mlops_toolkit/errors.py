@@ -14,6 +14,9 @@ Each class carries the process exit code the CLI uses for it::
     ├── GateFailed                7  a rollout gate failed (the rollout was rolled back)
     └── OperationTimeout          8  a long-running operation did not finish in time
 
+    KeyboardInterrupt (Python)  130  Ctrl-C / SIGINT
+    └── Terminated              143  SIGTERM (e.g. CI cancelling a job), where the CLI asks for it
+
 Library code raises these (wrapping third-party errors with ``raise ... from``);
 only the CLI turns them into ``Error: ...`` lines and exit codes.
 """
@@ -108,3 +111,16 @@ class OperationTimeout(ToolkitError):
     """A long-running operation did not finish within its time limit."""
 
     exit_code = 8
+
+
+class Terminated(KeyboardInterrupt):
+    """The process was asked to stop with SIGTERM (CI cancelling a job, ``kill PID``).
+
+    Not a ``ToolkitError``: like its base ``KeyboardInterrupt`` it is a
+    ``BaseException``, so ``except Exception`` blocks never swallow it and
+    clean-up written for Ctrl-C runs for SIGTERM too. The CLI's entry point
+    installs a SIGTERM handler that raises it (exit code 143); the library never
+    leaves such a handler installed.
+    """
+
+    exit_code = 143
