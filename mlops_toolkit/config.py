@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mlops_toolkit.errors import ConfigError, NotFoundError
 from mlops_toolkit.naming import NAME_RULES, ResourceNames, derive_names, validate_names
+from mlops_toolkit.profiling.settings import ProfileSettings
 from mlops_toolkit.rollout.policy import ReleaseSettings
 
 ENVIRONMENTS = ("dev", "test", "prod")
@@ -282,6 +283,7 @@ class EnvironmentConfig(_Model):
     workload: WorkloadSettings = WorkloadSettings()
     endpoints: EndpointSettings = EndpointSettings()
     release: ReleaseSettings = ReleaseSettings()
+    profile: ProfileSettings = ProfileSettings()
     tags: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("namespace")
