@@ -26,6 +26,8 @@ PARAMETER_FLAGS = {
     "environment": "--env",
     "project_dir": "--project-dir",
     "target": "--target",
+    "allow_live": "--allow-live",
+    "target_rps": "--target-rps",
 }
 _PARAMETER = re.compile(
     r"\b(" + "|".join(PARAMETER_FLAGS) + r")(?:=('[^']*'|\"[^\"]*\"|[^\s,;)]+))?"
@@ -102,9 +104,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from mlops_toolkit.cli import alerts, endpoint, env, init, jobs, models, provision, release
+    from mlops_toolkit.cli import (
+        alerts,
+        endpoint,
+        env,
+        init,
+        jobs,
+        models,
+        profile,
+        provision,
+        release,
+    )
 
-    del release  # its commands join the endpoint group on import
+    del release, profile  # their commands join the endpoint group on import
 
     cli.add_command(init.init)
     cli.add_command(env.env)
