@@ -51,6 +51,10 @@ class MLOpsClient:
 
     Use it as a context manager (or call ``close()``) to release SDK clients
     and connections; resources (endpoints, jobs) outlive the client.
+
+    ``sdk_options`` are keyword arguments for every Azure SDK client the azure
+    target creates (``transport=``, ``retry_total=``, ``proxies=``, ...), as
+    ``azure-core`` clients take them; the local target ignores them.
     """
 
     def __init__(
@@ -64,6 +68,7 @@ class MLOpsClient:
         environ: Mapping[str, str] | None = None,
         terraform_factory: Callable[[Mapping[str, str]], Terraform] | None = None,
         target_impl: Target | None = None,
+        sdk_options: Mapping[str, Any] | None = None,
     ) -> None:
         """``target_impl`` replaces the target the registry would build with any object
         implementing the ``Target`` protocol (e.g. an in-memory fake in tests), as
@@ -79,6 +84,7 @@ class MLOpsClient:
         self.credential = credential
         self.environ: Mapping[str, str] = dict(os.environ if environ is None else environ)
         self.terraform_factory = terraform_factory or _find_terraform
+        self.sdk_options: Mapping[str, Any] = dict(sdk_options or {})
         self._target: Target | None = target_impl
         self._injected_target = target_impl is not None
 
@@ -92,12 +98,14 @@ class MLOpsClient:
         target: str | None = None,
         credential: Any = None,
         environ: Mapping[str, str] | None = None,
+        sdk_options: Mapping[str, Any] | None = None,
     ) -> MLOpsClient:
         """Load ``<project_dir>/config-infra-<environment>.yml`` (or ``config_file``).
 
         ``target`` overrides the config's ``target``; ``credential`` is any
         ``azure.core.credentials.TokenCredential`` (default:
-        ``DefaultAzureCredential`` when the azure target needs one). Raises
+        ``DefaultAzureCredential`` when the azure target needs one);
+        ``sdk_options`` go to every Azure SDK client (e.g. ``transport=``). Raises
         ``NotFoundError`` for a missing file and ``ConfigError`` for a bad one.
         """
         path = Path(config_file) if config_file else config_path(environment, Path(project_dir))
@@ -109,6 +117,7 @@ class MLOpsClient:
             target=target,
             credential=credential,
             environ=environ,
+            sdk_options=sdk_options,
         )
 
     # ------------------------------------------------------------------ target

@@ -18,13 +18,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from mlops_toolkit.errors import ConfigError, NotFoundError
+from mlops_toolkit.errors import ConfigError
 from mlops_toolkit.naming import NAME_RULES, ResourceNames, derive_names, validate_names
 from mlops_toolkit.profiling.settings import ProfileSettings
 from mlops_toolkit.rollout.policy import ReleaseSettings
+from mlops_toolkit.strict_yaml import load_yaml_file
 
 ENVIRONMENTS = ("dev", "test", "prod")
 TARGETS = ("local", "azure")
@@ -368,28 +368,6 @@ def _rule(kind: str, value: str) -> str:
 # --------------------------------------------------------------------------- loading
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys instead of silently keeping the last."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,
-)
-
-
 def config_path(env: str, project_dir: Path) -> Path:
     """Return the conventional config file of ``env`` in ``project_dir``."""
     return project_dir / f"config-infra-{env}.yml"
@@ -406,16 +384,35 @@ def parse_config(
             f"{source}: the top level must be a mapping of keys, got {type(data).__name__}"
         )
     environ = os.environ if environ is None else environ
-    if data.get("subscription_id") is None and environ.get(SUBSCRIPTION_ENV_VAR):
+    from_environment = data.get("subscription_id") is None and bool(
+        environ.get(SUBSCRIPTION_ENV_VAR)
+    )
+    if from_environment:
         data = {**data, "subscription_id": environ[SUBSCRIPTION_ENV_VAR]}
     try:
         return EnvironmentConfig.model_validate(data)
     except ValidationError as exc:
+        problems = [_describe(err) for err in exc.errors()]
+        if from_environment and all(_is_subscription(err) for err in exc.errors()):
+            # Only the variable is wrong: blame it, not the file.
+            raise ConfigError(
+                f"{SUBSCRIPTION_ENV_VAR}: must be a subscription GUID, got "
+                f"{_short(environ[SUBSCRIPTION_ENV_VAR])} (used because {source} leaves "
+                "subscription_id unset)",
+                hint=f"Fix or unset {SUBSCRIPTION_ENV_VAR}, or set subscription_id in {source}.",
+            ) from None
+        if from_environment:
+            problems = [
+                f"{p} (from the environment variable {SUBSCRIPTION_ENV_VAR})"
+                if _is_subscription(err)
+                else p
+                for p, err in zip(problems, exc.errors(), strict=True)
+            ]
         raise ConfigError(
             f"{source}: invalid configuration ({exc.error_count()} problem"
             f"{'s' if exc.error_count() != 1 else ''})",
             source=source,
-            problems=[_describe(err) for err in exc.errors()],
+            problems=problems,
         ) from None
 
 
@@ -424,27 +421,15 @@ def load_config(
 ) -> EnvironmentConfig:
     """Read, parse and validate one config file.
 
-    ``subscription_id: null`` falls back to ``$AZURE_SUBSCRIPTION_ID``. When
-    ``expected_env`` is given, the file's ``environment`` must match it.
-    Raises ``NotFoundError`` for a missing file and ``ConfigError`` otherwise.
+    The file is read by the toolkit's bounded, strict YAML loader
+    (``mlops_toolkit.strict_yaml``: size, alias and nesting limits, plain data
+    only). ``subscription_id: null`` falls back to ``$AZURE_SUBSCRIPTION_ID``.
+    When ``expected_env`` is given, the file's ``environment`` must match it.
+    Raises ``NotFoundError`` for a missing file and ``ConfigError`` (naming the
+    file and the key) otherwise. Blocks only to read the file.
     """
     source = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NotFoundError(
-            f"config file {path} does not exist",
-            hint="Create it (`mlops-toolkit init` writes starters) or pass config_file=PATH.",
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{source}: cannot read the file: {exc}") from None
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{source}: not valid YAML{where}: {problem}") from None
+    data = load_yaml_file(path, source=source)
     config = parse_config(data, source, environ)
     if expected_env is not None and config.environment != expected_env:
         raise ConfigError(
@@ -454,8 +439,29 @@ def load_config(
     return config
 
 
+def _is_subscription(err: Mapping[str, Any]) -> bool:
+    return tuple(err["loc"]) == ("subscription_id",)
+
+
+#: A problem line never echoes more than this many characters of a value.
+_MAX_PROBLEM_CHARS = 300
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr`` of a value, cut to ``limit`` characters (a megabyte value is never echoed)."""
+    return _cut(repr(value), limit)
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def _describe(err: Mapping[str, Any]) -> str:
-    loc = ".".join(str(part) for part in err["loc"]) or "(top level)"
+    return _cut(_describe_unbounded(err), _MAX_PROBLEM_CHARS)
+
+
+def _describe_unbounded(err: Mapping[str, Any]) -> str:
+    loc = ".".join(_cut(str(part)) for part in err["loc"]) or "(top level)"
     kind = err["type"]
     value = err.get("input")
     if kind == "missing":
@@ -470,8 +476,8 @@ def _describe(err: Mapping[str, Any]) -> str:
         return f'{loc}: must be a string; quote the value in YAML ("{value}"), got {value!r}'
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
-        return f"{loc}: must be one of {expected}, got {value!r}"
-    return f"{loc}: {err['msg'].lower()}, got {value!r}"
+        return f"{loc}: must be one of {expected}, got {_short(value)}"
+    return f"{loc}: {err['msg'].lower()}, got {_short(value)}"
 
 
 def _valid_keys_hint(loc: tuple[Any, ...], model: type[BaseModel]) -> str:

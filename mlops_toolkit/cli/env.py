@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from mlops_toolkit.cli.options import env_options, load_env_config
-from mlops_toolkit.cli.render import console, emit, output_option
-from mlops_toolkit.config import ENVIRONMENTS, EnvironmentConfig, load_config
+from mlops_toolkit.cli.options import env_options, get_client, load_env_config
+from mlops_toolkit.cli.render import console, emit, output_option, styled
+from mlops_toolkit.config import EnvironmentConfig, load_config
 from mlops_toolkit.errors import ConfigError, NotFoundError
 from mlops_toolkit.infra.provision import default_backend, load_outputs
 
@@ -95,7 +96,7 @@ def _table(data: dict[str, Any]) -> None:
         names.add_row(key, value)
     out.print(names)
     for note in data["notes"]:
-        out.print(f"[yellow]Note:[/yellow] {note}")
+        out.print(styled(("Note:", "yellow"), " ", note))
 
 
 @env.command("validate")
@@ -131,33 +132,84 @@ def validate(project_dir: Path, files: tuple[Path, ...]) -> None:
 
 
 @env.command("outputs")
+@env_options
 @click.option(
-    "--env", "env_name", type=click.Choice(ENVIRONMENTS), required=True, help="Environment to read."
+    "--refresh",
+    is_flag=True,
+    help="Read the outputs again from Terraform's state (terraform output -json) and save them.",
 )
 @click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Directory holding .mlops/ state.",
+    "--module-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="With --refresh: the Terraform root module (default: the one last used here).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["azurerm", "local"]),
+    help="With --refresh: the state backend (default: the one last used here).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="With --refresh: limit for each Terraform command "
+    "(default: $MLOPS_TERRAFORM_TIMEOUT, else 3600).",
 )
 @output_option
-def outputs(env_name: str, project_dir: Path, output_format: str) -> None:
+def outputs(
+    env_name: str,
+    config_file: Path | None,
+    project_dir: Path,
+    refresh: bool,
+    module_dir: Path | None,
+    backend: str | None,
+    timeout: float | None,
+    output_format: str,
+) -> None:
     """Print the outputs saved by the last successful `provision` of an environment.
 
     Sensitive outputs are never saved and show as null. Exits 3 when the
     environment has not been provisioned from this project directory.
+    --refresh reads them from Terraform's state instead (after an interrupted
+    run, or on a machine that has only the remote state) and saves them.
+
+    \b
+    Examples:
+      mlops-toolkit env outputs --env dev -o json
+      mlops-toolkit env outputs --env prod --refresh
     """
-    record = load_outputs(project_dir, env_name)
+    if not refresh:
+        if module_dir or backend or timeout:
+            raise click.UsageError("--module-dir, --backend and --timeout need --refresh")
+        record = load_outputs(project_dir, env_name)
+    else:
+        client = get_client(env_name, config_file, project_dir)
+        with client:
+            record = client.environments.outputs(
+                refresh=True,
+                module_dir=module_dir,
+                backend=backend,  # type: ignore[arg-type]
+                timeout=timeout,
+                on_progress=lambda line: click.echo(line, err=True),
+            )
     emit(record, output_format, outputs_table)
 
 
 def outputs_table(record: dict[str, Any]) -> None:
     from rich.table import Table
 
-    table = Table(title=f"Outputs of {record['environment']} (applied {record['applied_at']})")
+    when = (
+        f"applied {record['applied_at']}"
+        if record.get("applied_at")
+        else f"read from Terraform's state {record.get('saved_at', '')}".rstrip()
+    )
+    table = Table(title=f"Outputs of {record['environment']} ({when})")
     table.add_column("output", style="bold")
     table.add_column("value")
     for name, value in record["outputs"].items():
-        table.add_row(name, "(sensitive, not saved)" if value is None else str(value))
+        table.add_row(name, "(sensitive, not saved)" if value is None else _text(value))
     console().print(table)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)

@@ -1,18 +1,33 @@
 """Entry point of the ``mlops-toolkit`` command and its single error handler.
 
-``ToolkitError`` becomes ``Error: ...`` on stderr and the error's exit code;
-a traceback is shown only with ``--debug``. Heavy SDKs (azure.ai.ml, torch,
+Every command goes through ``ToolkitGroup.invoke``, which turns
+
+* ``ToolkitError`` into ``Error: ...`` on stderr and the error's exit code;
+* Ctrl-C (``KeyboardInterrupt``) into exit code 130 and SIGTERM
+  (``Terminated``, raised by the handler ``main`` installs) into 143;
+* end of input at a click prompt (``click.Abort`` from ``EOFError``) into
+  exit code 2;
+
+without a traceback. ``--debug`` adds the traceback and keeps the exit code.
+Long operations that run child processes (Terraform) pass the signal on and
+wait for them before the exception arrives here; see
+``mlops_toolkit.infra.runner``. Heavy SDKs (azure.ai.ml, torch,
 transformers) are never imported here: subcommands import what they need.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+import signal
+import sys
+import threading
+import traceback
+from types import FrameType
+from typing import Any, NoReturn
 
 import click
 
-from mlops_toolkit.errors import ToolkitError
+from mlops_toolkit.errors import Terminated, ToolkitError
 
 #: Library parameter names and the flags that set them. Library errors name
 #: parameters (``confirm_env='prod'``); the CLI shows flags (``--confirm-env prod``).
@@ -26,6 +41,8 @@ PARAMETER_FLAGS = {
     "environment": "--env",
     "project_dir": "--project-dir",
     "target": "--target",
+    "timeout": "--timeout",
+    "refresh": "--refresh",
     "allow_live": "--allow-live",
     "target_rps": "--target-rps",
 }
@@ -69,23 +86,42 @@ Examples (dev is the local target: no cloud account needed):
   mlops-toolkit provision --env prod --confirm-env prod      (CI: approve a prod apply)
 
 Exit codes: 0 ok, 2 usage/config error, 3 not found, 4 conflict, 5 backend
-failure, 6 no Azure credentials, 7 gate failed, 8 timeout.
+failure, 6 no Azure credentials, 7 gate failed, 8 timeout, 130 Ctrl-C,
+143 SIGTERM.
 """
 
 
 class ToolkitGroup(click.Group):
-    """A click group that reports ``ToolkitError`` cleanly."""
+    """A click group that reports errors and interrupts cleanly, with the right exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ToolkitError as exc:
-            if ctx.meta.get("mlops.debug"):
-                raise
-            click.echo(f"Error: {flagify(exc.message)}", err=True)
-            if exc.hint:
-                click.echo(flagify(exc.hint), err=True)
-            ctx.exit(exc.exit_code)
+            _fail(ctx, exc.exit_code, f"Error: {flagify(exc.message)}", exc.hint)
+        except Terminated:
+            _fail(ctx, Terminated.exit_code, "Terminated (SIGTERM): stopped.")
+        except KeyboardInterrupt:
+            _fail(ctx, 130, "Interrupted (Ctrl-C): stopped.")
+        except click.Abort as exc:  # click's prompts turn EOF and Ctrl-C into Abort
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, EOFError):
+                _fail(ctx, 2, "Error: input ended before a prompt was answered; nothing changed.")
+            if isinstance(cause, Terminated):
+                _fail(ctx, Terminated.exit_code, "Terminated (SIGTERM): stopped.")
+            if isinstance(cause, KeyboardInterrupt):
+                _fail(ctx, 130, "Interrupted (Ctrl-C): stopped.")
+            raise
+
+
+def _fail(ctx: click.Context, code: int, message: str, hint: str | None = None) -> NoReturn:
+    """Report on stderr (with the traceback under ``--debug``) and exit with ``code``."""
+    if ctx.find_root().meta.get("mlops.debug"):
+        click.echo(traceback.format_exc().rstrip(), err=True)
+    click.echo(message, err=True)
+    if hint:
+        click.echo(flagify(hint), err=True)
+    ctx.exit(code)
 
 
 @click.group(
@@ -100,7 +136,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Every command reads an environment config, config-infra-<env>.yml, from the
     project directory (the current directory unless --project-dir is given).
     """
-    ctx.meta["mlops.debug"] = debug
+    ctx.find_root().meta["mlops.debug"] = debug
 
 
 def _register() -> None:
@@ -132,9 +168,42 @@ def _register() -> None:
 _register()
 
 
+def _raise_terminated(signum: int, _frame: FrameType | None) -> None:
+    raise Terminated()
+
+
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="mlops-toolkit")
+    """Console-script entry point.
+
+    Installs a SIGTERM handler that raises ``Terminated`` for the life of the
+    process (unless SIGTERM is ignored), so clean-up runs and the exit code is
+    143, as it is 130 for Ctrl-C, also outside a command (while parsing).
+    """
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) != signal.SIG_IGN
+    ):
+        signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        code = cli.main(prog_name="mlops-toolkit", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except click.Abort as exc:
+        code = _abort_code(exc)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _abort_code(exc: click.Abort) -> int:
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, Terminated):
+        return Terminated.exit_code
+    if isinstance(cause, KeyboardInterrupt):
+        return 130
+    if isinstance(cause, EOFError):
+        return 2
+    click.echo("Aborted!", err=True)
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,8 @@ import click
 
 from mlops_toolkit.cli.env import outputs_table
 from mlops_toolkit.cli.options import client_options, get_client
-from mlops_toolkit.cli.render import console, emit, output_option
+from mlops_toolkit.cli.render import console, emit, output_option, styled
+from mlops_toolkit.errors import ApprovalRequired
 
 if TYPE_CHECKING:
     from mlops_toolkit.operations.environments import ApprovalRequest
@@ -44,6 +45,13 @@ if TYPE_CHECKING:
     type=click.Choice(["azurerm", "local"]),
     help="Terraform state backend (default: azurerm for target azure, local otherwise).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Limit for each Terraform command; past it Terraform is stopped and the exit "
+    "code is 8 (default: $MLOPS_TERRAFORM_TIMEOUT, else 3600).",
+)
 @output_option
 def provision(
     env_name: str,
@@ -56,6 +64,7 @@ def provision(
     confirm_env: str | None,
     module_dir: Path | None,
     backend: str | None,
+    timeout: float | None,
     output_format: str,
 ) -> None:
     """Provision (or destroy) an environment.
@@ -78,8 +87,14 @@ def provision(
     Safety:
       * prod never applies without approval: type 'prod' at the prompt, or pass
         --confirm-env prod in CI (--auto-approve alone is refused);
-      * --destroy always needs the environment name typed, or --confirm-env ENV;
-      * without a terminal, a missing approval is an error (exit 2), never a yes.
+      * --destroy always needs the environment name typed, or --confirm-env ENV,
+        and so does any plan that would delete every resource;
+      * without a terminal, or when input ends at the prompt, a missing approval
+        is an error (exit 2), never a yes;
+      * Ctrl-C or SIGTERM during a Terraform command is passed on to Terraform,
+        which stops gracefully and records what it finished; the command exits
+        130 or 143 once Terraform has exited (press Ctrl-C twice to stop it at
+        once). Each Terraform command is limited by --timeout (exit 8).
 
     \b
     Examples:
@@ -96,6 +111,7 @@ def provision(
     common: dict[str, Any] = {
         "module_dir": module_dir,
         "backend": backend,
+        "timeout": timeout,
         "on_progress": _err,
         "on_terraform_event": progress,
     }
@@ -129,16 +145,29 @@ def _approver() -> Callable[[ApprovalRequest], str] | None:
 
 def _prompt_approval(request: ApprovalRequest) -> str:
     if request.kind == "confirm":
-        yes = click.confirm(f"Apply this plan to {request.environment}?", default=False, err=True)
-        return "y" if yes else ""
-    return str(
-        click.prompt(
-            f"Type the environment name ({request.environment}) to {request.action} it",
-            err=True,
-            default="",
-            show_default=False,
+        answer = _ask(
+            f"{request.summary}\nApply this plan to {request.environment}? [y/N]", request
         )
+        return "y" if answer.strip().lower() in ("y", "yes") else ""
+    return _ask(
+        f"{request.summary}\nType the environment name ({request.environment}) to "
+        f"{request.action} it",
+        request,
     )
+
+
+def _ask(question: str, request: ApprovalRequest) -> str:
+    """One line from stdin; end of input is a refusal (``ApprovalRequired``), never a yes."""
+    click.echo(f"{question}: ", nl=False, err=True)
+    line = sys.stdin.readline()
+    if not line:
+        click.echo("", err=True)
+        raise ApprovalRequired(
+            f"input ended before the {request.action} of {request.environment!r} was "
+            "approved; nothing changed",
+            hint=f"Pass confirm_env={request.environment!r} to approve non-interactively.",
+        )
+    return line.rstrip("\r\n")
 
 
 def stdin_is_interactive() -> bool:
@@ -154,14 +183,14 @@ def _print_local(data: dict[str, Any]) -> None:
 
 
 class _Progress:
-    """Renders Terraform events as timestamped lines on stderr."""
+    """Renders Terraform events as timestamped lines on stderr (never as markup)."""
 
     def __init__(self) -> None:
         self.start = time.monotonic()
         self.out = console(stderr=True)
 
-    def _line(self, text: str) -> None:
-        self.out.print(f"[dim]{time.monotonic() - self.start:6.1f}s[/dim] {text}")
+    def _line(self, *parts: str | tuple[str, str]) -> None:
+        self.out.print(styled((f"{time.monotonic() - self.start:6.1f}s", "dim"), " ", *parts))
 
     def __call__(self, event: Any) -> None:
         if event.type == "log":  # init (and anything else without -json) prints plain lines
@@ -169,11 +198,13 @@ class _Progress:
                 ("Terraform has been", "Initializing")
             ):
                 self._line(event.message)
+        elif event.type == "interrupt":
+            self._line(("toolkit", "yellow"), " ", event.message)
         elif event.type in ("apply_start", "apply_complete", "apply_errored"):
             self._line(f"{event.address}: {event.message.split(': ', 1)[-1]}")
         elif event.type == "diagnostic" or event.level == "error":
             style = "red" if event.level == "error" else "yellow"
-            self._line(f"[{style}]{event.level}[/{style}] {event.message}")
+            self._line((event.level, style), " ", event.message)
         elif event.type == "change_summary" and not event.message.startswith("Plan:"):
             self._line(event.message)
 

@@ -1,4 +1,10 @@
-"""Render command results as a table, JSON or YAML (``-o``), as the Azure CLI does."""
+"""Render command results as a table, JSON or YAML (``-o``), as the Azure CLI does.
+
+Text from outside (Terraform messages, output values, file names, config
+values) is never interpreted: the rich console has markup and emoji codes
+turned off, so ``[/x]`` prints as ``[/x]``; styles are applied with
+``styled`` (rich ``Text`` spans), never with markup strings.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +43,14 @@ def emit(data: Any, output_format: str, table: Callable[[Any], None]) -> None:
 
 
 def console(stderr: bool = False) -> Any:
-    """A rich console (imported lazily); progress goes to stderr."""
+    """A rich console (imported lazily) that never interprets markup; progress goes to stderr."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
+def styled(*parts: str | tuple[str, str]) -> Any:
+    """A rich ``Text`` from plain strings and ``(text, style)`` pairs; nothing is parsed."""
+    from rich.text import Text
+
+    return Text.assemble(*parts)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from mlops_toolkit.config import EnvironmentConfig
@@ -66,6 +67,7 @@ def render_backend_config(config: EnvironmentConfig) -> dict[str, str | bool]:
             f"{config.environment!r}",
             hint="Add terraform.state to the config, or use backend='local' for a trial run.",
         )
+    check_state_key(state.key, config.environment)
     backend: dict[str, str | bool] = {
         "resource_group_name": state.resource_group,
         "storage_account_name": state.storage_account,
@@ -78,7 +80,48 @@ def render_backend_config(config: EnvironmentConfig) -> dict[str, str | bool]:
     return backend
 
 
+#: Words in a state key that name an environment (and the environments they name).
+_ENVIRONMENT_WORDS = {
+    "dev": "dev",
+    "development": "dev",
+    "test": "test",
+    "testing": "test",
+    "prod": "prod",
+    "prd": "prod",
+    "production": "prod",
+}
+
+
+def check_state_key(key: str, environment: str) -> None:
+    """Refuse a state key that names another environment (dev writing ``prod.terraform.tfstate``).
+
+    The key is split into words at ``/``, ``.``, ``-`` and ``_``; a word that
+    names an environment other than ``environment`` is a ``ConfigError``
+    naming ``terraform.state.key``. Pure.
+    """
+    words = {word.lower() for word in re.split(r"[/._-]+", key) if word}
+    others = sorted(
+        {_ENVIRONMENT_WORDS[w] for w in words if w in _ENVIRONMENT_WORDS} - {environment}
+    )
+    if others:
+        raise ConfigError(
+            f"terraform.state.key: {key!r} names the {others[0]} environment, but this config is "
+            f"{environment!r}; two environments sharing a state would overwrite each other",
+            hint=f"Use a key of its own, e.g. '{environment}.terraform.tfstate'.",
+        )
+
+
 def backend_config_hcl(settings: dict[str, str | bool]) -> str:
-    """Format backend settings as an HCL file for ``terraform init -backend-config=FILE``."""
-    lines = [f"{key} = {json.dumps(value)}" for key, value in sorted(settings.items())]
+    """Format backend settings as an HCL file for ``terraform init -backend-config=FILE``.
+
+    Strings are JSON-quoted (valid HCL escapes) with template sequences
+    (``${``, ``%{``) escaped, so a value is always taken literally. Pure.
+    """
+    lines = [f"{key} = {_hcl_value(value)}" for key, value in sorted(settings.items())]
     return "\n".join(lines) + "\n"
+
+
+def _hcl_value(value: str | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value).replace("${", "$${").replace("%{", "%%{")

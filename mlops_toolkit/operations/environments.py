@@ -12,9 +12,19 @@ Two engines, picked from the environment:
 
 Approval is data (``approval_needed``); when a person must approve, the
 caller's ``approve`` callback is asked (the CLI prompts), and without one an
-``ApprovalRequired`` names the ``confirm_env``/``auto_approve`` parameter.
+``ApprovalRequired`` names the ``confirm_env``/``auto_approve`` parameter. A
+Terraform plan that would delete every resource and create none is treated as
+a destroy whatever started it, so it needs the destroy approval.
 Nothing here prints; progress goes to ``on_progress`` (lines) and
 ``on_terraform_event`` (Terraform's machine-readable events).
+
+Terraform runs are bounded and interruptible (``mlops_toolkit.infra.runner``):
+``timeout`` (seconds per Terraform command; default ``$MLOPS_TERRAFORM_TIMEOUT``,
+else one hour) ends in ``OperationTimeout``; SIGINT/SIGTERM received while
+Terraform runs are passed on to it as its graceful shutdown, the environment
+lock is held until it has exited, and the signal is then raised again in the
+caller (``KeyboardInterrupt`` for Ctrl-C). Signal handlers are installed only
+while a Terraform command runs (main thread only) and always put back.
 """
 
 from __future__ import annotations
@@ -25,19 +35,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from mlops_toolkit.errors import ApprovalRequired, ConfigError, UsageError
+from mlops_toolkit.errors import ApprovalRequired, ConfigError, NotFoundError, UsageError
 from mlops_toolkit.infra.provision import (
     Approval,
     Backend,
     Provisioner,
     approval_needed,
+    check_module_dir,
     default_backend,
     load_outputs,
+    load_render_record,
+    render_inputs,
 )
 from mlops_toolkit.targets.base import ProgressCallback, WorkspaceChange
 
 if TYPE_CHECKING:
     from mlops_toolkit.client import MLOpsClient
+    from mlops_toolkit.infra.provision import RenderedInputs
     from mlops_toolkit.infra.terraform import EventCallback, PlanSummary, Terraform
 
 Engine = Literal["terraform", "local"]
@@ -112,15 +126,17 @@ class EnvironmentOperations:
         destroy: bool = False,
         module_dir: str | Path | None = None,
         backend: Backend | None = None,
+        timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
         on_terraform_event: EventCallback | None = None,
     ) -> ProvisionResult:
-        """Show what ``provision`` (or ``destroy``) would change; changes nothing."""
+        """Show what ``provision`` (or ``destroy``) would change; changes nothing. Blocks."""
         return self._run(
             "destroy" if destroy else "apply",
             plan_only=True,
             module_dir=module_dir,
             backend=backend,
+            timeout=timeout,
             auto_approve=False,
             confirm_env=None,
             approve=None,
@@ -137,15 +153,21 @@ class EnvironmentOperations:
         approve: ApproveCallback | None = None,
         module_dir: str | Path | None = None,
         backend: Backend | None = None,
+        timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
         on_terraform_event: EventCallback | None = None,
     ) -> ProvisionResult:
-        """Create the environment or bring it up to date. Idempotent.
+        """Create the environment or bring it up to date. Blocks; idempotent.
 
+        A run that finds nothing to change still saves the outputs from
+        Terraform's state, so outputs lost by an interrupted run come back.
         Raises ``ApprovalRequired`` when approval is needed and neither
-        ``confirm_env``/``auto_approve`` nor ``approve`` gives it,
-        ``ConfigError`` for a bad config, ``AuthenticationError`` without Azure
-        credentials (azure target), ``BackendError`` when Terraform fails.
+        ``confirm_env``/``auto_approve`` nor ``approve`` gives it (a plan that
+        deletes everything needs the destroy approval), ``ConfigError`` for a
+        bad config or broken local state, ``AuthenticationError`` without Azure
+        credentials (azure target), ``ConflictError`` while another run holds
+        the environment, ``BackendError`` when Terraform fails and
+        ``OperationTimeout`` when a Terraform command runs past ``timeout``.
         """
         if plan_only and (auto_approve or confirm_env):
             raise UsageError("plan_only applies nothing; drop auto_approve/confirm_env")
@@ -154,6 +176,7 @@ class EnvironmentOperations:
             plan_only=plan_only,
             module_dir=module_dir,
             backend=backend,
+            timeout=timeout,
             auto_approve=auto_approve,
             confirm_env=confirm_env,
             approve=approve,
@@ -168,17 +191,21 @@ class EnvironmentOperations:
         approve: ApproveCallback | None = None,
         module_dir: str | Path | None = None,
         backend: Backend | None = None,
+        timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
         on_terraform_event: EventCallback | None = None,
     ) -> ProvisionResult:
-        """Delete the environment (stopping what it runs). Always needs approval:
-        ``confirm_env`` equal to the environment, or the name typed to ``approve``.
-        Succeeds when there is nothing left to delete."""
+        """Delete the environment (stopping what it runs). Blocks; idempotent.
+
+        Always needs approval: ``confirm_env`` equal to the environment, or the
+        name typed to ``approve``. Succeeds when there is nothing left to
+        delete. Raises as ``provision`` does."""
         return self._run(
             "destroy",
             plan_only=False,
             module_dir=module_dir,
             backend=backend,
+            timeout=timeout,
             auto_approve=False,
             confirm_env=confirm_env,
             approve=approve,
@@ -186,9 +213,54 @@ class EnvironmentOperations:
             on_terraform_event=on_terraform_event,
         )
 
-    def outputs(self) -> dict[str, Any]:
-        """The outputs saved by the last Terraform apply; ``NotFoundError`` if none."""
-        return load_outputs(self._client.project_dir, self._client.config.environment)
+    def outputs(
+        self,
+        *,
+        refresh: bool = False,
+        module_dir: str | Path | None = None,
+        backend: Backend | None = None,
+        timeout: float | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_terraform_event: EventCallback | None = None,
+    ) -> dict[str, Any]:
+        """The outputs saved by the last Terraform apply (public values; sensitive ones None).
+
+        With ``refresh`` they are read again from Terraform's state
+        (``terraform output -json``) and saved, which recovers them after a
+        run that died between apply and save, or on a machine with only the
+        remote state. ``module_dir`` and ``backend`` default to what the last
+        render in this project used, else to what ``provision`` would use.
+        Without ``refresh`` nothing blocks but a file read; with it, blocks
+        for ``init`` and ``output``. Raises ``NotFoundError`` when there are no
+        outputs, ``ConfigError`` for a damaged outputs file, and as
+        ``provision`` does when refreshing.
+        """
+        client = self._client
+        if not refresh:
+            return load_outputs(client.project_dir, client.config.environment)
+        progress = on_progress or (lambda _line: None)
+        recorded = load_render_record(client.project_dir, client.config.environment) or {}
+        if module_dir is None and recorded.get("module_dir"):
+            module_dir = recorded["module_dir"]
+        chosen: Backend | None = backend or recorded.get("backend")  # type: ignore[assignment]
+        provisioner, inputs = self._provisioner(
+            Path(module_dir) if module_dir is not None else None, chosen, timeout, progress
+        )
+        with provisioner.locked():
+            progress(f"Reading the outputs of {client.config.environment} from Terraform's state")
+            provisioner.render(inputs)
+            provisioner.init(on_event=on_terraform_event)
+            record = provisioner.save_outputs(source="refresh")
+            if not record["outputs"]:
+                provisioner.remove_outputs()
+                raise NotFoundError(
+                    f"Terraform's state of {client.config.environment!r} has no outputs: the "
+                    f"environment is not provisioned (backend {provisioner.backend}, module "
+                    f"{provisioner.module_dir})",
+                    hint="Pass module_dir=... and backend=... if it was provisioned with others.",
+                )
+        progress(f"Outputs saved to {provisioner.outputs_file}")
+        return record
 
     # ------------------------------------------------------------------ engines
 
@@ -199,6 +271,7 @@ class EnvironmentOperations:
         plan_only: bool,
         module_dir: str | Path | None,
         backend: Backend | None,
+        timeout: float | None,
         auto_approve: bool,
         confirm_env: str | None,
         approve: ApproveCallback | None,
@@ -223,9 +296,12 @@ class EnvironmentOperations:
             action,
             plan_only=plan_only,
             needed=needed,
+            auto_approve=auto_approve,
+            confirm_env=confirm_env,
             approve=approve,
             module_dir=Path(module_dir) if module_dir is not None else None,
             backend=backend,
+            timeout=timeout,
             progress=progress,
             on_terraform_event=on_terraform_event,
         )
@@ -258,32 +334,35 @@ class EnvironmentOperations:
         info = workspace.apply(on_progress=progress)
         return ProvisionResult(env, "local", "apply", True, changes=changes, location=info.location)
 
-    def _terraform(
+    def _provisioner(
         self,
-        action: Literal["apply", "destroy"],
-        *,
-        plan_only: bool,
-        needed: Approval,
-        approve: ApproveCallback | None,
         module_dir: Path | None,
         backend: Backend | None,
+        timeout: float | None,
         progress: ProgressCallback,
-        on_terraform_event: EventCallback | None,
-    ) -> ProvisionResult:
+    ) -> tuple[Provisioner, RenderedInputs]:
+        """Check everything that needs no Terraform, then find Terraform. Writes nothing."""
         from mlops_toolkit.auth import require_credentials, terraform_auth_env
+        from mlops_toolkit.infra.terraform import TIMEOUT_ENV, resolve_timeout
 
         client = self._client
         config = client.config
-        env = config.environment
-        destroy = action == "destroy"
         chosen: Backend = backend or default_backend(config)
+        module = module_dir or default_module_dir(client.project_dir)
+        check_module_dir(module, client.project_dir)
         environ = dict(client.environ)
+        # The limit reaches the runner through its documented variable.
+        environ[TIMEOUT_ENV] = repr(resolve_timeout(timeout, environ))
         if config.target == "azure" or chosen == "azurerm":
             if not config.subscription_id:
                 raise ConfigError(
                     f"{client.config_source}: subscription_id: required for the azure target; "
                     "set it in the config or export AZURE_SUBSCRIPTION_ID"
                 )
+        # Inputs (backend settings included) are rendered in memory first: a config
+        # problem is reported before credentials are looked up or a file is written.
+        inputs = render_inputs(config, client.project_dir, chosen)
+        if config.target == "azure" or chosen == "azurerm":
             source = require_credentials(environ)
             environ.update(terraform_auth_env(environ, config.subscription_id))
             progress(f"Azure credentials: {source}")
@@ -292,12 +371,33 @@ class EnvironmentOperations:
             config=config,
             terraform=terraform,
             project_dir=client.project_dir,
-            module_dir=module_dir or default_module_dir(client.project_dir),
+            module_dir=module,
             backend=chosen,
         )
+        return provisioner, inputs
+
+    def _terraform(
+        self,
+        action: Literal["apply", "destroy"],
+        *,
+        plan_only: bool,
+        needed: Approval,
+        auto_approve: bool,
+        confirm_env: str | None,
+        approve: ApproveCallback | None,
+        module_dir: Path | None,
+        backend: Backend | None,
+        timeout: float | None,
+        progress: ProgressCallback,
+        on_terraform_event: EventCallback | None,
+    ) -> ProvisionResult:
+        env = self._client.config.environment
+        destroy = action == "destroy"
+        provisioner, inputs = self._provisioner(module_dir, backend, timeout, progress)
+        outputs: Mapping[str, Any] = {}
         with provisioner.locked():
             progress(f"Rendering inputs for {env} into {provisioner.workdir}")
-            provisioner.render()
+            provisioner.render(inputs)
             progress(f"terraform init ({provisioner.backend} backend)")
             provisioner.init(on_event=on_terraform_event)
             progress("terraform plan" + (" -destroy" if destroy else ""))
@@ -305,17 +405,40 @@ class EnvironmentOperations:
             changes = _changes(plan)
             for line in describe_changes(changes, plan.output_changes):
                 progress(line)
-            result = ProvisionResult(
-                env, "terraform", "plan", False, changes=changes, plan=plan.as_dict()
-            )
             if not plan.has_changes:
                 progress("No changes. Infrastructure matches the configuration.")
+                if destroy:
+                    provisioner.remove_outputs()
+                elif not plan_only and plan.remaining != 0:
+                    # Recovers outputs a run lost between its apply and saving them.
+                    outputs = provisioner.save_outputs(source="refresh")["outputs"]
+                    progress(f"Outputs saved to {provisioner.outputs_file}")
             if plan_only or not plan.has_changes:
-                return result
+                return ProvisionResult(
+                    env,
+                    "terraform",
+                    "plan",
+                    False,
+                    changes=changes,
+                    plan=plan.as_dict(),
+                    outputs=outputs,
+                    location=str(provisioner.workdir),
+                )
             summary = (
                 f"Plan: {plan.to_add} to add, {plan.to_change} to change, "
                 f"{plan.to_destroy} to destroy"
             )
+            if not destroy and plan.destroys_everything:
+                # Whatever flag started it, a plan that leaves nothing is a destroy.
+                action, destroy = "destroy", True
+                needed = approval_needed(
+                    env, destroy=True, auto_approve=auto_approve, confirm_env=confirm_env
+                )
+                summary = (
+                    f"This plan deletes all {plan.to_destroy} resources of {env} and creates "
+                    f"nothing (is module_dir {provisioner.module_dir} the environment's module?)"
+                )
+                progress(f"Warning: {summary}; it needs the approval of a destroy.")
             _obtain_approval(needed, env, action, summary, approve)
             progress("terraform apply" + (" (destroy)" if destroy else ""))
             record = provisioner.apply(plan, on_event=on_terraform_event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -86,8 +87,30 @@ MUTATED: list[tuple[str, dict[str, Any], Mutation, str]] = [
     ("suffix-flag-text", DEV, _set("naming.unique_suffix", "true"), "naming.unique_suffix"),
 ]
 
+
+def _with(key: str, line: str, base: dict[str, Any] = DEV) -> str:
+    """The config without top-level ``key``, plus a hand-written YAML ``line``."""
+    rest = {k: v for k, v in base.items() if k != key}
+    return yaml.safe_dump(rest) + line + "\n"
+
+
+_BOMB = "".join(
+    f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}" if i else "lol"] * 10) + "]\n" for i in range(9)
+)
+
 # (case id, env, raw file text, text that must appear in the error)
 RAW: list[tuple[str, str, str, str]] = [
+    # YAML that parses but is not plain data, and resource bombs: refused by the loader.
+    ("date-stays-text", "dev", _with("postfix", "postfix: 2023-02-30"), "postfix: must be 1-4"),
+    ("timestamp-tag", "dev", _with("postfix", "postfix: !!timestamp 2023-02-30"), "!!timestamp"),
+    ("int-tag-on-text", "dev", _with("postfix", "postfix: !!int abc"), "postfix: 'abc' is not"),
+    ("huge-integer", "dev", _with("postfix", "postfix: " + "7" * 5000), "postfix: refused"),
+    ("list-as-key", "dev", _with("tags", "tags:\n  ? [a, b]\n  : x"), "tags: a list cannot"),
+    ("map-as-key", "dev", _with("tags", "tags:\n  ? {a: 1}\n  : x"), "tags: a mapping cannot"),
+    ("python-tag", "dev", _with("target", "target: !!python/name:os.system"), "target: tag"),
+    ("alias-bomb", "dev", _with("tags", _BOMB.rstrip()), "refused: more than 100000 values"),
+    ("recursive-alias", "dev", _with("tags", "tags: &t {a: *t}"), "tags.a: refused: an alias"),
+    ("not-utf8", "dev", "namespace: caf\udce9\n", "not UTF-8 text"),
     ("bad-yaml", "dev", "namespace: [unclosed\npostfix: '1'\n", "not valid YAML at line"),
     ("empty-file", "dev", "", "the file is empty"),
     ("comments-only", "dev", "# nothing here\n", "the file is empty"),
@@ -140,7 +163,7 @@ def test_broken_config_exits_2_names_the_key_and_never_reaches_terraform(
     monkeypatch.setenv("ARM_USE_MSI", "true")
     project = tmp_path / "project"
     project.mkdir()
-    (project / f"config-infra-{env}.yml").write_text(text, encoding="utf-8")
+    (project / f"config-infra-{env}.yml").write_bytes(text.encode("utf-8", "surrogateescape"))
     result = CliRunner().invoke(
         cli,
         [
@@ -172,3 +195,34 @@ def test_every_broken_config_is_reported_at_once(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "2 problems" in result.output
     assert "postfix:" in result.output and "compute.cpu.min_nodes" in result.output
+
+
+def test_a_megabyte_value_is_never_echoed_in_full(tmp_path: Path) -> None:
+    text = _with("namespace", "namespace: " + "n" * 1_000_000)
+    (tmp_path / "config-infra-dev.yml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["env", "show", "--env", "dev", "--project-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "namespace: must be 2-8 lowercase" in result.output
+    assert len(result.output) < 1000
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "fifo"])
+def test_a_config_path_that_is_not_a_file_never_hangs(
+    path: str,
+    tmp_path: Path,
+    sentinel_terraform: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    binary, marker = sentinel_terraform
+    monkeypatch.setenv("MLOPS_TERRAFORM_BIN", str(binary))
+    if path == "fifo":
+        path = str(tmp_path / "config.yml")
+        os.mkfifo(path)
+    result = CliRunner().invoke(
+        cli, ["provision", "--env", "dev", "--project-dir", str(tmp_path), "--config", path]
+    )
+    assert result.exit_code == 2, result.output
+    assert "is not a regular file" in result.output and Path(path).name in result.output
+    assert not marker.exists() and not (tmp_path / ".mlops").exists()

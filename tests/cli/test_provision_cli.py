@@ -182,9 +182,147 @@ def test_azure_target_without_subscription_names_the_key(
     assert not marker.exists()
 
 
-def test_debug_shows_the_traceback(project: Path, clean_azure_env: None) -> None:
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(
+    project: Path, clean_azure_env: None
+) -> None:
     result = CliRunner().invoke(
         cli, ["--debug", "provision", "--project-dir", str(project), "--env", "prod", "--plan-only"]
     )
-    assert result.exit_code != 0
-    assert result.exception is not None and type(result.exception).__name__ == "ConfigError"
+    assert result.exit_code == 2
+    assert "Traceback (most recent call last)" in result.output
+    assert "ConfigError" in result.output and "subscription_id: required" in result.output
+
+
+@needs_terraform
+def test_debug_keeps_the_exit_code_of_a_terraform_failure(project: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "main.tf").write_text('output "x" {\n  value = var.undeclared\n}\n')
+    args = ["provision", "--project-dir", str(project), "--env", "dev", "--module-dir", str(broken)]
+    plain = CliRunner().invoke(cli, [*args, "--plan-only"])
+    debug = CliRunner().invoke(cli, ["--debug", *args, "--plan-only"])
+    assert plain.exit_code == debug.exit_code == 5
+    assert (
+        "terraform plan failed" in plain.output and "Reference to undeclared input" in plain.output
+    )
+    assert "Traceback" not in plain.output and "Traceback" in debug.output
+
+
+@needs_terraform
+def test_end_of_input_at_the_prompt_is_a_refusal_with_exit_2(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mlops_toolkit.cli.provision.stdin_is_interactive", lambda: True)
+    base = ["provision", "--project-dir", str(project), "--module-dir", FIXTURE, "--env", "dev"]
+    for extra, resources in (([], 0), (["--destroy"], 9)):
+        result = CliRunner().invoke(cli, base + extra, input="")
+        assert result.exit_code == 2, result.output
+        assert "input ended before the" in result.output and "Traceback" not in result.output
+        assert _resources_in_state(project, "dev") == resources
+        if not extra:
+            assert CliRunner().invoke(cli, [*base, "--auto-approve"]).exit_code == 0
+
+
+def test_a_malformed_subscription_variable_is_blamed_on_the_variable(
+    project: Path, monkeypatch: pytest.MonkeyPatch, sentinel_terraform: tuple[Path, Path]
+) -> None:
+    binary, marker = sentinel_terraform
+    monkeypatch.setenv("MLOPS_TERRAFORM_BIN", str(binary))
+    for value in ("my-subscription", "0b1f6471-1bf0-4dda-aec3-cb9272f0959Z", "x" * 100_000):
+        monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", value)
+        code, out = _run(project, "--env", "prod", "--plan-only")
+        assert code == 2
+        assert out.startswith("Error: AZURE_SUBSCRIPTION_ID: must be a subscription GUID")
+        assert "config-infra-prod.yml leaves subscription_id unset" in out
+        assert "invalid configuration" not in out and len(out) < 600
+    assert not marker.exists()
+
+
+@needs_terraform
+def test_text_from_terraform_and_paths_is_never_markup(project: Path, tmp_path: Path) -> None:
+    module = tmp_path / "mod [bold]x[red"
+    module.mkdir()
+    (module / "main.tf").write_text(
+        'resource "terraform_data" "r" {\n  input = "[bold red]x[/bold red] [/y]"\n}\n'
+        'output "odd" {\n  value = "[/x] [link=file:///etc]z[/link] :smile:"\n}\n'
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["provision", "--project-dir", str(project), "--env", "dev"]
+        + ["--module-dir", str(module), "--auto-approve"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "[/x] [link=file:///etc]z[/link] :smile:" in result.output
+    shown = CliRunner().invoke(
+        cli, ["env", "outputs", "--env", "dev", "--project-dir", str(project)]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "[/x] [link=file:///etc]z[/link] :smile:" in shown.output
+
+
+@needs_terraform
+def test_a_plan_that_deletes_everything_is_a_destroy_whatever_the_flag(
+    project: Path, tmp_path: Path
+) -> None:
+    code, out = _run(project, "--env", "dev", "--auto-approve")
+    assert code == 0, out
+    saved = (project / ".mlops" / "dev" / "outputs.json").read_text()
+    copy = project / ".mlops" / "dev" / "terraform" / "module"
+    code, out = _run_with_module(project, str(copy), "--env", "dev", "--auto-approve")
+    assert code == 2 and "inside the toolkit's state directory" in out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "main.tf").write_text("# no resources\n")
+    code, out = _run_with_module(project, str(empty), "--env", "dev", "--auto-approve")
+    assert code == 2, out
+    assert "deletes all 9 resources of dev" in out and "--confirm-env dev" in out
+    assert _resources_in_state(project, "dev") == 9
+    assert (project / ".mlops" / "dev" / "outputs.json").read_text() == saved
+    code, out = _run_with_module(project, str(empty), "--env", "dev", "--confirm-env", "dev")
+    assert code == 0, out
+    assert _resources_in_state(project, "dev") == 0
+    assert not (project / ".mlops" / "dev" / "outputs.json").exists()
+
+
+@needs_terraform
+def test_module_dir_dot_copies_the_project_module_once(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for tf in Path(FIXTURE).glob("*.tf"):
+        shutil.copy(tf, project)
+    monkeypatch.chdir(project)
+    for _ in range(2):
+        code, out = _run_with_module(Path("."), ".", "--env", "dev", "--auto-approve")
+        assert code == 0, out
+    copy = project / ".mlops" / "dev" / "terraform" / "module"
+    assert not (copy / ".mlops").exists()
+    assert _resources_in_state(project, "dev") == 9
+
+
+@needs_terraform
+def test_outputs_are_recovered_from_state(project: Path) -> None:
+    code, out = _run(project, "--env", "dev", "--auto-approve")
+    assert code == 0, out
+    outputs = project / ".mlops" / "dev" / "outputs.json"
+    expected = json.loads(outputs.read_text())["outputs"]
+    outputs.unlink()  # as if the run had died between apply and saving
+    code, out = _run(project, "--env", "dev", "--auto-approve")
+    assert code == 0 and "No changes" in out
+    assert json.loads(outputs.read_text())["outputs"] == expected
+    outputs.write_text("{ garbage")
+    base = ["env", "outputs", "--env", "dev", "--project-dir", str(project)]
+    result = CliRunner().invoke(cli, base)
+    assert result.exit_code == 2 and "outputs.json is not valid JSON" in result.output
+    assert "--refresh" in result.output
+    result = CliRunner().invoke(cli, [*base, "--refresh", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    body = result.output[result.output.index("{") :]
+    assert json.loads(body)["outputs"] == expected
+    assert json.loads(outputs.read_text())["outputs"] == expected
+
+
+def _run_with_module(project: Path, module: str, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        cli, ["provision", "--project-dir", str(project), "--module-dir", module, *args]
+    )
+    return result.exit_code, result.output

@@ -28,7 +28,8 @@ onnx_dir = serving_fixtures.onnx_dir
 untrained_model_dir = serving_fixtures.untrained_model_dir
 
 
-def _local(project: Path, onnx: Path) -> Iterator[Harness]:
+def _local(project: Path, request: pytest.FixtureRequest) -> Iterator[Harness]:
+    onnx: Path = request.getfixturevalue("onnx_dir")
     write_config(project, target="local", extra=WORKLOAD)
     client = MLOpsClient.from_config("dev", project_dir=project, environ={})
     client.environments.provision()
@@ -40,12 +41,18 @@ def _local(project: Path, onnx: Path) -> Iterator[Harness]:
         client.close()
 
 
-BUILDERS = {"local": _local}
+def _azure(project: Path, request: pytest.FixtureRequest) -> Iterator[Harness]:
+    from tests.contract.azure_harness import azure_harness
+
+    yield from azure_harness(project, WORKLOAD)
+
+
+BUILDERS = {"local": _local, "azure": _azure}
 
 
 @pytest.fixture(scope="module", params=sorted(BUILDERS))
 def harness(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, onnx_dir: Path
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Harness]:
     project = tmp_path_factory.mktemp(f"contract-{request.param}")
-    yield from BUILDERS[request.param](project, onnx_dir)
+    yield from BUILDERS[request.param](project, request)

@@ -12,6 +12,7 @@ def test_models_list_get_alias(harness: Harness) -> None:
     models = harness.client.models
     versions = models.list(harness.model)
     assert [m.version for m in versions] == ["2", "1"]
+    assert [m.aliases for m in versions] == [(), ("champion",)]
     assert models.get(f"{harness.model}@champion").version == "1"
     assert models.get(harness.model).version == "2"  # latest
     assert models.get(harness.ref(2)).tags["test_macro_f1"] == "0.92"

@@ -50,3 +50,23 @@ def test_merged_tags_carry_environment_and_manager(repo_root: Path) -> None:
     assert cfg.merged_tags["environment"] == "dev"
     assert cfg.merged_tags["managed_by"] == "mlops-toolkit"
     assert cfg.merged_tags["project"] == "mlops-toolkit"
+
+
+def test_a_bad_subscription_variable_is_blamed_on_the_variable(repo_root: Path) -> None:
+    path = repo_root / "config-infra-prod.yml"
+    with pytest.raises(ConfigError) as err:
+        load_config(path, environ={"AZURE_SUBSCRIPTION_ID": "not-a-guid"})
+    assert str(err.value).startswith("AZURE_SUBSCRIPTION_ID: must be a subscription GUID")
+    assert "config-infra-prod.yml leaves subscription_id unset" in str(err.value)
+
+
+def test_other_problems_still_name_the_file_and_mark_the_variable(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parents[2] / "config-infra-dev.yml").read_text()
+    path = tmp_path / "config-infra-dev.yml"
+    path.write_text(text.replace('postfix: "0001"', 'postfix: "00001"'))
+    with pytest.raises(ConfigError) as err:
+        load_config(path, environ={"AZURE_SUBSCRIPTION_ID": "not-a-guid"})
+    message = str(err.value)
+    assert message.startswith("config-infra-dev.yml: invalid configuration (2 problems)")
+    assert "subscription_id: must be a subscription GUID" in message
+    assert "(from the environment variable AZURE_SUBSCRIPTION_ID)" in message

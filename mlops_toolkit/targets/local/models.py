@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +43,13 @@ class LocalModels:
     def list(self, name: str | None = None) -> tuple[ModelVersion, ...]:
         client = self._client()
         query = f"name = '{_quote(name)}'" if name else ""
-        found = [_convert(v) for v in client.search_model_versions(query)]
+        versions = client.search_model_versions(query)
+        # Search results carry no aliases; the registered models do (alias -> version).
+        aliases: dict[tuple[str, str], list[str]] = {}
+        for model_name in {v.name for v in versions}:
+            for alias, number in (client.get_registered_model(model_name).aliases or {}).items():
+                aliases.setdefault((model_name, str(number)), []).append(alias)
+        found = [_convert(v, aliases.get((v.name, str(v.version)), ())) for v in versions]
         found.sort(key=lambda m: (m.name, -int(m.version)))
         return tuple(found)
 
@@ -118,8 +124,10 @@ def _quote(value: str) -> str:
     return value.replace("'", "''")
 
 
-def _convert(version: Any) -> ModelVersion:
+def _convert(version: Any, aliases: Iterable[str] | None = None) -> ModelVersion:
     created = getattr(version, "creation_timestamp", None)
+    if aliases is None:
+        aliases = getattr(version, "aliases", None) or ()
     return ModelVersion(
         name=str(version.name),
         version=str(version.version),
@@ -129,7 +137,7 @@ def _convert(version: Any) -> ModelVersion:
             else None
         ),
         tags={str(k): str(v) for k, v in (version.tags or {}).items()},
-        aliases=tuple(sorted(getattr(version, "aliases", None) or ())),
+        aliases=tuple(sorted(aliases)),
         run_id=version.run_id or None,
         source=version.source or None,
         description=version.description or "",
