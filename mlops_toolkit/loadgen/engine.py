@@ -47,6 +47,11 @@ from mlops_toolkit.loadgen.result import LoadResult, SecondStats
 
 DEFAULT_MAX_IN_FLIGHT = 1000
 
+#: Where requests really go: ``(url, headers) -> (url, headers)``, applied once per run.
+#: The seam a test uses to reach a service through a loopback fake, as an Azure SDK
+#: ``transport=`` does; results still name the URL as given.
+Redirect = Callable[[str, Mapping[str, str]], tuple[str, Mapping[str, str]]]
+
 
 @dataclass(frozen=True)
 class LoadSpec:
@@ -56,6 +61,7 @@ class LoadSpec:
     Exactly one of ``rate`` (open loop, requests/s) and ``concurrency`` (closed
     loop, workers); at least one of ``count`` and ``duration`` (seconds); the
     run ends at whichever comes first. ``bodies`` are used round-robin.
+    ``redirect`` (see ``Redirect``) changes where requests go, not what they are.
     """
 
     url: str
@@ -71,6 +77,7 @@ class LoadSpec:
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
     tally_header: str | None = None
     timeseries: bool = False
+    redirect: Redirect | None = None
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
@@ -114,6 +121,7 @@ def run_load(
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     tally_header: str | None = None,
     timeseries: bool = False,
+    redirect: Redirect | None = None,
 ) -> LoadResult:
     """Run one load test and return what it measured. Blocks until the run ends.
 
@@ -136,6 +144,7 @@ def run_load(
         max_in_flight=max_in_flight,
         tally_header=tally_header,
         timeseries=timeseries,
+        redirect=redirect,
     )
     return asyncio.run(execute(spec))
 
@@ -176,6 +185,7 @@ def run_steps(
     in_flight_for: Callable[[float], int] | None = None,
     tally_header: str | None = None,
     timeseries: bool = False,
+    redirect: Redirect | None = None,
 ) -> tuple[LoadResult, ...]:
     """Open-loop steps at increasing (or any) rates; blocks until the last step is drained.
 
@@ -207,6 +217,7 @@ def run_steps(
         max_in_flight=max_in_flight,
         tally_header=tally_header,
         timeseries=timeseries,
+        redirect=redirect,
     )
     return asyncio.run(
         execute_steps(
@@ -270,7 +281,11 @@ class _Run:
 
     def __init__(self, spec: LoadSpec) -> None:
         self.spec = spec
+        self.url = spec.url
         self.headers = dict(spec.headers)
+        if spec.redirect is not None:
+            target, headers = spec.redirect(spec.url, self.headers)
+            self.url, self.headers = target, dict(headers)
         if spec.content_type and not any(k.lower() == "content-type" for k in self.headers):
             self.headers["Content-Type"] = spec.content_type
         self.sent = 0
@@ -320,7 +335,7 @@ class _Run:
         try:
             async with session.request(
                 spec.method,
-                spec.url,
+                self.url,
                 data=spec.bodies[index % len(spec.bodies)],
                 headers=self.headers,
             ) as response:

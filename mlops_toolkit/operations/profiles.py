@@ -44,6 +44,7 @@ from mlops_toolkit.errors import (
     UsageError,
 )
 from mlops_toolkit.interrupts import interrupts_deferred, sigterm_raises
+from mlops_toolkit.loadgen.engine import Redirect
 from mlops_toolkit.profiling.plan import (
     MAX_INSTANCES_PER_DEPLOYMENT,
     instances_needed,
@@ -151,10 +152,15 @@ class ProfileOperations:
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        redirect: Redirect | None = None,
     ) -> None:
+        """``sleep`` and ``clock`` are injectable (waits for late metrics and busy
+        deletions; report names); ``redirect`` routes the load to a fake service in
+        tests, as ``sdk_options={"transport": ...}`` routes the SDKs (see ``loadgen``)."""
         self._client = client
         self.sleep = sleep
         self.clock = clock
+        self.redirect = redirect
 
     # ------------------------------------------------------------------ helpers
 
@@ -307,6 +313,7 @@ class ProfileOperations:
             headers={"Authorization": f"Bearer {key}", DEPLOYMENT_HEADER: name},
             bodies=tuple(payloads),
             timeout_s=timeout,
+            redirect=self.redirect,
         )
         target = self._client.target
         usage = target.endpoints.deployment_usage(info.name, name)
@@ -515,9 +522,10 @@ class ProfileOperations:
 
     def _delete_temporary(self, endpoint: str, name: str, progress: ProgressCallback) -> None:
         """Delete temporary deployment ``name``; retry while the service is busy with it
-        (409), for at most ``CLEANUP_TIMEOUT_S``. ``BackendError`` naming it otherwise."""
+        (409: e.g. its creation still runs on Azure after an interrupt), waiting at most
+        ``CLEANUP_TIMEOUT_S`` in all. ``BackendError`` naming it otherwise."""
         progress(f"deleting temporary deployment {endpoint}/{name}")
-        deadline = time.monotonic() + CLEANUP_TIMEOUT_S
+        waited = 0.0
         delay = 2.0
         while True:
             try:
@@ -526,7 +534,7 @@ class ProfileOperations:
             except NotFoundError:
                 return
             except ConflictError as exc:
-                if time.monotonic() + delay > deadline:
+                if waited + delay > CLEANUP_TIMEOUT_S:
                     raise BackendError(
                         f"could not delete temporary deployment {endpoint}/{name}: {exc.message}",
                         hint=f"Delete it yourself: `mlops-toolkit deployment delete --endpoint "
@@ -534,6 +542,7 @@ class ProfileOperations:
                     ) from exc
                 progress(f"{endpoint}/{name} is busy; deleting again in {delay:g}s")
                 self.sleep(delay)
+                waited += delay
                 delay = min(delay * 2, 60.0)
             except (BackendError, UsageError, ConfigError) as exc:
                 raise BackendError(

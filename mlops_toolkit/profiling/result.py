@@ -1,7 +1,8 @@
 """What a profile and a sizing measured: frozen results and their JSON form. No I/O.
 
 A ``ProfileStep`` is one open-loop step: the offered rate, the goodput
-(answers 2xx per second with the step's queue drained), latency percentiles
+(answers 2xx per second over the step's schedule, or until its queue was
+drained when that took longer), latency percentiles
 measured from each request's intended send time, errors, the deployment's
 CPU and memory over the step, the per-second p99 (so a queue building up
 within a step is visible), and the verdict. A ``ProfileResult`` holds the

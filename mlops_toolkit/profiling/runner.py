@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlops_toolkit.loadgen import LoadResult, run_load, run_steps
+from mlops_toolkit.loadgen.engine import Redirect
 from mlops_toolkit.profiling.plan import (
     StepFigures,
     Verdict,
@@ -42,6 +43,7 @@ class LoadTarget:
     headers: Mapping[str, str]
     bodies: Sequence[bytes]
     timeout_s: float = 30.0
+    redirect: Redirect | None = None  # a test's route to a fake service (see loadgen)
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,19 @@ class Measured:
 
 
 def figures(result: LoadResult) -> StepFigures:
-    """The figures the plan judges, from a drained open-loop step. Pure."""
+    """The figures the plan judges, from a drained open-loop step. Pure.
+
+    Throughput is the answers 2xx per second over the step's schedule (``sent /
+    rate`` seconds) or until its last answer, whichever is longer: a step that
+    keeps up reports its offered rate (not a little more, as dividing by the
+    span from the first send to the last answer would for a short step), and a
+    step that cannot keep up reports what it served while its queue drained.
+    """
+    rate = float(result.target_rate or 0.0)
+    span = max(result.duration_s, result.sent / rate if rate > 0 else 0.0)
     return StepFigures(
-        rate=float(result.target_rate or 0.0),
-        throughput=result.ok_rate,
+        rate=rate,
+        throughput=result.ok / span if span > 0 else 0.0,
         sent=result.sent,
         failed=result.failed,
         p99_ms=result.p99_ms,
@@ -133,6 +144,7 @@ def measure(
                 headers=load.headers,
                 timeout=load.timeout_s,
                 max_in_flight=min(MAX_IN_FLIGHT, in_flight_bound(settings.start_rps, objective)),
+                redirect=load.redirect,
             )
             warm = {
                 "rate": settings.start_rps,
@@ -153,6 +165,7 @@ def measure(
             max_in_flight=MAX_IN_FLIGHT,
             in_flight_for=lambda rate: min(MAX_IN_FLIGHT, in_flight_bound(rate, objective)),
             timeseries=True,
+            redirect=load.redirect,
         )
     finally:
         if usage is not None:
