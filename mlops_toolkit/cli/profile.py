@@ -87,6 +87,8 @@ def _progress() -> Any:
 @click.option("--step-duration", "step_duration_s", type=float, help="Seconds per step.")
 @click.option("--warmup", "warmup_s", type=float, help="Seconds of warm-up at --start-rps.")
 @click.option("--refine-steps", type=int, help="Bisection steps after the objective breaks.")
+@click.option("--confirm-knee/--no-confirm-knee", "confirm_knee", default=None,
+              help="Repeat the knee's rate before believing it (config: yes).")  # fmt: skip
 @click.option("--headroom", "headroom_percent", type=float,
               help="Sizing: percent of each instance's knee kept unused.")  # fmt: skip
 @click.option("--min-instances", type=int, help="Sizing: never fewer instances than this.")
@@ -106,9 +108,10 @@ def profile(
 
     Steps the rate up (--start-rps x --step-factor ...) until p99 latency or the
     error rate breaks the config's `profile.objective` or throughput stops
-    rising, then bisects. Reports every step (throughput, p50/p95/p99,
-    errors, the deployment's CPU and memory), the knee, and a JSON report with
-    a PNG of latency against throughput.
+    rising, then bisects, then repeats the knee's rate to confirm it. Reports
+    every step (throughput, p50/p95/p99, errors, the deployment's CPU and
+    memory), the knee, and a JSON report with a PNG of latency against
+    throughput.
 
     With --target-rps it sizes: each candidate instance type in the config's
     `profile.sizing.candidates` is profiled on a temporary deployment at 0 %

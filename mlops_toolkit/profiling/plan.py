@@ -15,7 +15,14 @@ highest passing rate and the lowest failing rate above it for
 search without a knee (lower ``start_rps``).
 
 **The knee** is the passing step with the highest goodput: the most the
-deployment sustained within the objective. **Sizing** keeps
+deployment sustained within the objective. With ``confirm_knee`` (the
+default) the knee's rate is run once more ("confirm"): one lucky step, when
+the machine happened to be quiet, does not make a knee. A repeat that fails
+counts as a failure at its rate: one more bisection step runs between it and
+the highest rate that still passes, and that rate is repeated in turn, up to
+``MAX_CONFIRMATIONS`` repeats. The knee is then the confirmed rate's step
+with the lower goodput of its two runs, or none if nothing held up.
+**Sizing** keeps
 ``headroom_percent`` of each instance's knee unused::
 
     instances = max(min_instances, ceil(target_rps / (knee_per_instance x (1 - headroom))))
@@ -33,12 +40,20 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from mlops_toolkit.errors import UsageError
 from mlops_toolkit.profiling.settings import ObjectiveSettings, ProfileSettings
 
 #: Azure's limit of instances in one managed online deployment.
 MAX_INSTANCES_PER_DEPLOYMENT = 20
+#: Repeats tried to confirm a knee before the profile gives up on one.
+MAX_CONFIRMATIONS = 2
+
+#: A step's role: ramping up, bisecting after the first failure, or repeating the knee.
+Phase = Literal["ramp", "refine", "confirm"]
+#: What the decisions know of a step that ran: its offered rate, verdict and phase.
+Done = tuple[float, bool, Phase]
 
 
 @dataclass(frozen=True)
@@ -86,9 +101,45 @@ def judge(step: StepFigures, objective: ObjectiveSettings, max_shortfall_percent
     return Verdict(not reasons, tuple(reasons))
 
 
+def next_step(settings: ProfileSettings, done: Sequence[Done]) -> tuple[float, Phase] | None:
+    """The next step's rate and phase given every step so far, or None to stop: the
+    search (``next_rate``), then the knee's confirmation. Pure."""
+    if len(done) >= settings.max_steps:
+        return None
+    search = [(rate, ok) for rate, ok, phase in done if phase != "confirm"]
+    repeats = [(rate, ok) for rate, ok, phase in done if phase == "confirm"]
+    if not repeats:
+        rate = next_rate(settings, search)
+        if rate is not None:
+            return rate, "refine" if any(not ok for _, ok in search) else "ramp"
+    if not settings.confirm_knee or any(ok for _, ok in repeats):
+        return None
+    held = _held(done)
+    passing = [rate for rate, ok in held.items() if ok]
+    if not passing:
+        return None
+    low = max(passing)
+    last_rate, last_ok, last_phase = done[-1]
+    if last_phase == "confirm" and not last_ok and last_rate > low:
+        middle = (low + last_rate) / 2
+        if last_rate - low >= max(0.01 * low, 0.05) and middle not in held:
+            return middle, "refine"  # the repeat failed: narrow below it once more
+    if len(repeats) >= MAX_CONFIRMATIONS:
+        return None
+    return low, "confirm"
+
+
+def _held(done: Sequence[Done]) -> dict[float, bool]:
+    """Every rate run so far -> whether every run of it passed."""
+    held: dict[float, bool] = {}
+    for rate, ok, _ in done:
+        held[rate] = held.get(rate, True) and ok
+    return held
+
+
 def next_rate(settings: ProfileSettings, done: Sequence[tuple[float, bool]]) -> float | None:
-    """The next step's rate given ``(rate, passed)`` of every step so far, or None
-    to stop (see the module docstring). Pure."""
+    """The search's next rate given ``(rate, passed)`` of every search step so far, or
+    None when the search is over (see the module docstring). Pure."""
     if len(done) >= settings.max_steps:
         return None
     if not done:
@@ -114,17 +165,46 @@ def next_rate(settings: ProfileSettings, done: Sequence[tuple[float, bool]]) -> 
     return middle
 
 
-def knee_index(steps: Sequence[tuple[StepFigures, Verdict]]) -> int | None:
-    """Index of the passing step with the highest throughput (the knee), or None. Pure."""
+def knee_index(steps: Sequence[tuple[StepFigures, Verdict, Phase]]) -> int | None:
+    """Index of the knee's step, or None (see the module docstring). Without repeats,
+    the passing step with the highest throughput; with them, the confirmed rate's
+    step (of its two runs) with the lower throughput, or None if none held. Pure."""
+    repeats = [(i, s) for i, (s, v, phase) in enumerate(steps) if phase == "confirm" and v.passed]
+    if any(phase == "confirm" for _, _, phase in steps):
+        if not repeats:
+            return None
+        _, repeat = repeats[0]
+        runs = [i for i, (s, v, _) in enumerate(steps) if s.rate == repeat.rate and v.passed]
+        return min(runs, key=lambda i: (steps[i][0].throughput, i))
     best: int | None = None
-    for index, (figures, verdict) in enumerate(steps):
+    for index, (figures, verdict, _) in enumerate(steps):
         if verdict.passed and (best is None or figures.throughput > steps[best][0].throughput):
             best = index
     return best
 
 
-def stop_reason(settings: ProfileSettings, done: Sequence[tuple[float, bool]]) -> str:
-    """Why the search ended after ``done``, in words. Pure."""
+def stop_reason(settings: ProfileSettings, done: Sequence[Done]) -> str:
+    """Why the profile ended after ``done``, in words. Pure."""
+    repeats = [(rate, ok) for rate, ok, phase in done if phase == "confirm"]
+    search = [(rate, ok) for rate, ok, phase in done if phase != "confirm"]
+    reason = _search_reason(settings, search)
+    if repeats and any(ok for _, ok in repeats):
+        rate = next(r for r, ok in repeats if ok)
+        refuted = len(repeats) - 1
+        reason += f"; knee at {rate:.4g}/s confirmed by a repeat" + (
+            f" ({refuted} higher rate(s) did not hold up when repeated)" if refuted else ""
+        )
+    elif repeats:
+        reason += (
+            f"; no knee: {len(repeats)} passing rate(s) failed when repeated "
+            "(the deployment's capacity varies from run to run)"
+        )
+    elif settings.confirm_knee and len(done) >= settings.max_steps and any(ok for _, ok in search):
+        reason += f"; max_steps ({settings.max_steps}) left no step to confirm the knee"
+    return reason
+
+
+def _search_reason(settings: ProfileSettings, done: Sequence[tuple[float, bool]]) -> str:
     if not done:
         return "no step ran"
     if not done[0][1]:

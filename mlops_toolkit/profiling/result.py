@@ -36,7 +36,7 @@ class ProfileStep:
     """One measured step (see the module docstring)."""
 
     index: int
-    phase: str  # "ramp" | "refine"
+    phase: str  # "ramp" | "refine" | "confirm"
     rate: float
     throughput: float
     sent: int

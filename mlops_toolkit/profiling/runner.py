@@ -1,4 +1,5 @@
-"""Measure one deployment: warm it up, then open-loop steps chosen by the pure search.
+"""Measure one deployment: warm it up, then open-loop steps chosen by the pure search,
+then the knee repeated to confirm it.
 
 ``measure`` drives the toolkit's load generator (``loadgen.run_steps``: one
 connection pool, each step drained before the next, latency from the
@@ -19,12 +20,14 @@ from typing import Any
 from mlops_toolkit.loadgen import LoadResult, run_load, run_steps
 from mlops_toolkit.loadgen.engine import Redirect
 from mlops_toolkit.profiling.plan import (
+    Done,
+    Phase,
     StepFigures,
     Verdict,
     in_flight_bound,
     judge,
     knee_index,
-    next_rate,
+    next_step,
     stop_reason,
 )
 from mlops_toolkit.profiling.result import ProfileStep, SecondP99
@@ -108,25 +111,28 @@ def measure(
     """
     progress = on_progress or (lambda _line: None)
     objective = settings.objective
-    judged: list[tuple[LoadResult, StepFigures, Verdict, str]] = []
-    done: list[tuple[float, bool]] = []
+    judged: list[tuple[LoadResult, StepFigures, Verdict, Phase]] = []
+    done: list[Done] = []
+    phases: list[Phase] = []
 
     def policy(_results: Sequence[LoadResult]) -> float | None:
-        rate = next_rate(settings, done)
-        if rate is not None:
-            phase = "refine" if any(not ok for _, ok in done) else "ramp"
-            progress(
-                f"step {len(done) + 1} ({phase}): {rate:.1f} requests/s for "
-                f"{settings.step_duration_s:g}s"
-            )
+        chosen = next_step(settings, done)
+        if chosen is None:
+            return None
+        rate, phase = chosen
+        phases.append(phase)
+        progress(
+            f"step {len(done) + 1} ({phase}): {rate:.1f} requests/s for "
+            f"{settings.step_duration_s:g}s"
+        )
         return rate
 
     def on_step(result: LoadResult) -> None:
-        phase = "refine" if any(not ok for _, ok in done) else "ramp"
+        phase = phases[len(judged)]
         step = figures(result)
         verdict = judge(step, objective, settings.max_shortfall_percent)
         judged.append((result, step, verdict, phase))
-        done.append((step.rate, verdict.passed))
+        done.append((step.rate, verdict.passed, phase))
         progress(describe_step(len(judged) - 1, phase, step, verdict))
 
     started = time.time()
@@ -178,7 +184,7 @@ def measure(
         _step(index, phase, result, step, verdict, usage)
         for index, (result, step, verdict, phase) in enumerate(judged)
     )
-    knee = knee_index([(step, verdict) for _, step, verdict, _ in judged])
+    knee = knee_index([(step, verdict, phase) for _, step, verdict, phase in judged])
     return Measured(
         steps=steps,
         knee=knee,

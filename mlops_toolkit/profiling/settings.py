@@ -12,6 +12,7 @@ Every key is optional::
       step_duration_s: 30            # open-loop load per step
       warmup_s: 10                   # load at start_rps before the first step, not judged
       refine_steps: 2                # steps bisecting between the last good and first bad rate
+      confirm_knee: true             # run the knee's rate again; a lucky step is no knee
       max_shortfall_percent: 5       # answered 2xx/s this far below the offered rate: saturated
       max_steps: 30
       body_file: null                # .jsonl/.json/.csv; default: the workload's sample
@@ -110,6 +111,7 @@ class ProfileSettings(_Settings):
     step_duration_s: float = Field(default=30.0, ge=1, le=3600)
     warmup_s: float = Field(default=10.0, ge=0, le=3600)
     refine_steps: int = Field(default=2, ge=0, le=8)
+    confirm_knee: bool = True
     max_shortfall_percent: float = Field(default=5.0, gt=0, lt=100)
     max_steps: int = Field(default=30, ge=1, le=200)
     body_file: str | None = None

@@ -25,7 +25,7 @@ outputs = [CliRunner().invoke(cli, args).output for args in (
     ["--help"], ["env", "--help"], ["provision", "--help"], ["env", "show", "--env", "dev"],
     ["train", "--help"], ["jobs", "--help"], ["models", "--help"], ["endpoint", "--help"],
     ["endpoint", "traffic", "--help"], ["deployment", "create", "--help"], ["alerts", "--help"],
-    ["init", "--help"])]
+    ["init", "--help"], ["endpoint", "profile", "--help"])]
 print(json.dumps({"modules": sorted(sys.modules), "outputs": outputs}))
 """
 
@@ -44,4 +44,5 @@ def test_help_does_not_import_heavy_sdks(repo_root) -> None:  # type: ignore[no-
     assert "storage_account" in result["outputs"][3]
     assert "--set STEP.INPUT=VALUE" in result["outputs"][4]
     assert "DEPLOYMENT=PERCENT" in result["outputs"][8]
+    assert "--target-rps" in result["outputs"][12] and "--allow-live" in result["outputs"][12]
     assert all("Error" not in out for out in result["outputs"]), result["outputs"]

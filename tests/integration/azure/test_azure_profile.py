@@ -107,7 +107,8 @@ def test_a_sizing_profiles_each_candidate_and_leaves_the_endpoint_as_it_was(
     # The fake has no capacity limit: every step passes up to max_rps.
     for row in result.rows:
         assert row.profile is not None and row.profile.target == "azure"
-        assert [s.rate for s in row.profile.steps] == [5, 10, 20]
+        assert [(s.rate, s.phase) for s in row.profile.steps] == [
+            (5, "ramp"), (10, "ramp"), (20, "ramp"), (20, "confirm")]  # fmt: skip
         assert row.knee_rps_per_instance == pytest.approx(20, rel=0.1)
         assert row.instances == math.ceil(100 / (row.knee_rps_per_instance * 0.7))
         assert "max_rps" in row.note  # the count is an upper bound

@@ -17,6 +17,7 @@ from mlops_toolkit.profiling.plan import (
     knee_index,
     monthly_cost,
     next_rate,
+    next_step,
     stop_reason,
 )
 from mlops_toolkit.profiling.settings import ObjectiveSettings, ProfileSettings
@@ -68,7 +69,7 @@ def test_ramp_then_bisection_brackets_the_capacity() -> None:
     assert [r for r, _ in done[:5]] == [5, 10, 20, 40, 80]
     assert [r for r, _ in done[5:]] == [60, 50, 55]
     assert done[-1] == (55, False) and (50, True) in done
-    assert stop_reason(settings, done) == (
+    assert stop_reason(settings, [(r, ok, "ramp") for r, ok in done]) == (
         "objective broken; knee bracketed with 3 refinement step(s)"
     )
 
@@ -77,14 +78,15 @@ def test_the_ramp_stops_at_max_rps() -> None:
     settings = ProfileSettings(start_rps=10, step_factor=3, max_rps=50)
     done = _search(settings, capacity=1000)
     assert [r for r, _ in done] == [10, 30, 50]
-    assert "max_rps (50/s) reached within the objective" in stop_reason(settings, done)
+    reason = stop_reason(settings, [(r, ok, "ramp") for r, ok in done])
+    assert "max_rps (50/s) reached within the objective" in reason
 
 
 def test_a_failing_first_step_ends_the_search_without_a_knee() -> None:
     settings = ProfileSettings(start_rps=10)
     done = _search(settings, capacity=5)
     assert done == [(10, False)]
-    assert "lower start_rps" in stop_reason(settings, done)
+    assert "lower start_rps" in stop_reason(settings, [(10, False, "ramp")])
 
 
 def test_refinement_bisects_between_the_highest_pass_and_the_lowest_failure_above() -> None:
@@ -118,15 +120,70 @@ def test_the_search_always_ends_within_bounds(
         assert max(passes) < min(f for f in fails if f > max(passes))
 
 
+def _judged(*steps: tuple[StepFigures, str]) -> list:
+    return [(s, judge(s, OBJECTIVE, 5), phase) for s, phase in steps]
+
+
 def test_the_knee_is_the_passing_step_with_the_highest_throughput() -> None:
-    steps = [
-        (step(10, 10), judge(step(10, 10), OBJECTIVE, 5)),
-        (step(40, 30, p99=900), judge(step(40, 30, p99=900), OBJECTIVE, 5)),
-        (step(25, 25), judge(step(25, 25), OBJECTIVE, 5)),
-        (step(30, 29), judge(step(30, 29), OBJECTIVE, 5)),
-    ]
+    steps = _judged((step(10, 10), "ramp"), (step(40, 30, p99=900), "ramp"),
+                    (step(25, 25), "refine"), (step(30, 29), "refine"))  # fmt: skip
     assert knee_index(steps) == 3
     assert knee_index(steps[1:2]) is None
+
+
+def test_a_knee_must_hold_up_when_repeated() -> None:
+    settings = ProfileSettings(start_rps=10, step_factor=2, refine_steps=1)
+    search: list = [(10, True, "ramp"), (20, True, "ramp"), (40, False, "ramp"),
+                    (30, True, "refine")]  # fmt: skip
+    assert next_step(settings, search) == (30, "confirm")
+    # The repeat fails (30/s passed once by luck): bisect below it, then repeat that.
+    refuted = [*search, (30, False, "confirm")]
+    assert next_step(settings, refuted) == (25, "refine")
+    assert next_step(settings, [*refuted, (25, True, "refine")]) == (25, "confirm")
+    assert next_step(settings, [*refuted, (25, False, "refine")]) == (20, "confirm")
+    confirmed = [*refuted, (25, True, "refine"), (25, True, "confirm")]
+    assert next_step(settings, confirmed) is None
+    assert stop_reason(settings, confirmed).endswith(
+        "knee at 25/s confirmed by a repeat (1 higher rate(s) did not hold up when repeated)"
+    )
+    steps = _judged((step(10, 10), "ramp"), (step(20, 19.6), "ramp"),
+                    (step(40, 30, p99=900), "ramp"), (step(30, 30), "refine"),
+                    (step(30, 27, p99=800), "confirm"), (step(25, 25), "refine"),
+                    (step(25, 24.3), "confirm"))  # fmt: skip
+    assert knee_index(steps) == 6  # the lower of the two runs at 25/s
+    # Nothing holds up within MAX_CONFIRMATIONS repeats: no knee, and the report says why.
+    failing = [*refuted, (25, True, "refine"), (25, False, "confirm")]
+    assert next_step(settings, failing) == (22.5, "refine")
+    failing.append((22.5, True, "refine"))
+    assert next_step(settings, failing) is None
+    assert "no knee: 2 passing rate(s) failed when repeated" in stop_reason(settings, failing)
+    assert knee_index(_judged((step(20, 20), "ramp"), (step(20, 10), "confirm"))) is None
+    # Without confirmation the search's end is the end.
+    assert next_step(ProfileSettings(confirm_knee=False, refine_steps=0),
+                     [(5, True, "ramp"), (7.5, False, "ramp")]) is None  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.floats(0.5, 200),
+    capacity=st.floats(0.1, 1000),
+    flaky=st.lists(st.booleans(), min_size=40, max_size=40),
+)
+def test_profiles_end_within_max_steps_whatever_the_noise(
+    start: float, capacity: float, flaky: list[bool]
+) -> None:
+    settings = ProfileSettings(start_rps=start, refine_steps=3)
+    done: list = []
+    while (chosen := next_step(settings, done)) is not None:
+        rate, phase = chosen
+        ok = rate <= capacity and not flaky[len(done)]  # a noisy machine fails steps at random
+        done.append((rate, ok, phase))
+    assert 1 <= len(done) <= settings.max_steps
+    assert sum(1 for *_, phase in done if phase == "confirm") <= 2
+    confirmed = [r for r, ok, phase in done if phase == "confirm" and ok]
+    assert len(confirmed) <= 1
+    if confirmed:  # a knee is a rate that passed every time it ran
+        assert all(ok for r, ok, _ in done if r == confirmed[0])
 
 
 @pytest.mark.parametrize(
