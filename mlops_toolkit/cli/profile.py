@@ -193,7 +193,9 @@ def _render_profile(result: Any, output_format: str) -> None:
     knee = result.knee
     print_pairs(None, [
         ("knee", f"{knee.throughput:.1f} requests/s (offered {knee.rate:.1f}/s, p99 "
-                 f"{_num(knee.p99_ms)} ms)" if knee else "none: no step met the objective"),
+                 f"{_num(knee.p99_ms)} ms; "
+                 f"{'confirmed by a repeat' if result.knee_confirmed else 'not confirmed'})"
+         if knee else "none: no step met the objective"),
         ("stopped", result.stop_reason),
         ("instance", f"{result.instance_count} x {result.instance_type or '-'}"),
     ])  # fmt: skip

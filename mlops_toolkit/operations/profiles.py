@@ -339,6 +339,7 @@ class ProfileOperations:
             settings=settings.model_dump(exclude={"sizing", "objective"}),
             steps=measured.steps,
             knee=knee,
+            knee_confirmed=measured.knee_confirmed,
             stop_reason=measured.stop_reason,
             started_at=measured.started_at,
             ended_at=measured.ended_at,

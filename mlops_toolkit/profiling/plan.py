@@ -21,7 +21,8 @@ the machine happened to be quiet, does not make a knee. A repeat that fails
 counts as a failure at its rate: one more bisection step runs between it and
 the highest rate that still passes, and that rate is repeated in turn, up to
 ``MAX_CONFIRMATIONS`` repeats. The knee is then the confirmed rate's step
-with the lower goodput of its two runs, or none if nothing held up.
+with the lower goodput of its two runs; if no repeat held up, the highest
+rate that passed every time it ran, reported as unconfirmed.
 **Sizing** keeps
 ``headroom_percent`` of each instance's knee unused::
 
@@ -166,21 +167,24 @@ def next_rate(settings: ProfileSettings, done: Sequence[tuple[float, bool]]) -> 
 
 
 def knee_index(steps: Sequence[tuple[StepFigures, Verdict, Phase]]) -> int | None:
-    """Index of the knee's step, or None (see the module docstring). Without repeats,
-    the passing step with the highest throughput; with them, the confirmed rate's
-    step (of its two runs) with the lower throughput, or None if none held. Pure."""
-    repeats = [(i, s) for i, (s, v, phase) in enumerate(steps) if phase == "confirm" and v.passed]
-    if any(phase == "confirm" for _, _, phase in steps):
-        if not repeats:
-            return None
-        _, repeat = repeats[0]
-        runs = [i for i, (s, v, _) in enumerate(steps) if s.rate == repeat.rate and v.passed]
+    """Index of the knee's step, or None (see the module docstring): the confirmed
+    rate's step (of its two runs) with the lower throughput; else, among rates that
+    passed every time they ran, the step with the highest throughput. Pure."""
+    repeats = [s for s, v, phase in steps if phase == "confirm" and v.passed]
+    if repeats:
+        runs = [i for i, (s, v, _) in enumerate(steps) if s.rate == repeats[0].rate and v.passed]
         return min(runs, key=lambda i: (steps[i][0].throughput, i))
+    held = _held([(s.rate, v.passed, phase) for s, v, phase in steps])
     best: int | None = None
-    for index, (figures, verdict, _) in enumerate(steps):
-        if verdict.passed and (best is None or figures.throughput > steps[best][0].throughput):
+    for index, (figures, _, _) in enumerate(steps):
+        if held[figures.rate] and (best is None or figures.throughput > steps[best][0].throughput):
             best = index
     return best
+
+
+def knee_confirmed(steps: Sequence[tuple[StepFigures, Verdict, Phase]]) -> bool:
+    """Whether a repeat of the knee's rate passed. Pure."""
+    return any(phase == "confirm" and v.passed for _, v, phase in steps)
 
 
 def stop_reason(settings: ProfileSettings, done: Sequence[Done]) -> str:
@@ -196,7 +200,7 @@ def stop_reason(settings: ProfileSettings, done: Sequence[Done]) -> str:
         )
     elif repeats:
         reason += (
-            f"; no knee: {len(repeats)} passing rate(s) failed when repeated "
+            f"; knee not confirmed: {len(repeats)} passing rate(s) failed when repeated "
             "(the deployment's capacity varies from run to run)"
         )
     elif settings.confirm_knee and len(done) >= settings.max_steps and any(ok for _, ok in search):

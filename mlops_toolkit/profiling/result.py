@@ -109,6 +109,7 @@ class ProfileResult:
     ended_at: float
     warmup: Mapping[str, Any] = field(default_factory=dict)
     report_paths: Mapping[str, Path] = field(default_factory=dict)
+    knee_confirmed: bool = False
 
     @property
     def knee_rps(self) -> float | None:
@@ -133,6 +134,7 @@ class ProfileResult:
                     "offered_rps": self.knee.rate,
                     "p99_ms": self.knee.p99_ms,
                     "step": self.knee.index,
+                    "confirmed": self.knee_confirmed,
                 }
                 if self.knee is not None
                 else None

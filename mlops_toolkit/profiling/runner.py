@@ -26,6 +26,7 @@ from mlops_toolkit.profiling.plan import (
     Verdict,
     in_flight_bound,
     judge,
+    knee_confirmed,
     knee_index,
     next_step,
     stop_reason,
@@ -55,6 +56,7 @@ class Measured:
 
     steps: tuple[ProfileStep, ...]
     knee: int | None
+    knee_confirmed: bool
     stop_reason: str
     started_at: float
     ended_at: float
@@ -184,10 +186,12 @@ def measure(
         _step(index, phase, result, step, verdict, usage)
         for index, (result, step, verdict, phase) in enumerate(judged)
     )
-    knee = knee_index([(step, verdict, phase) for _, step, verdict, phase in judged])
+    decided = [(step, verdict, phase) for _, step, verdict, phase in judged]
+    knee = knee_index(decided)
     return Measured(
         steps=steps,
         knee=knee,
+        knee_confirmed=knee is not None and knee_confirmed(decided),
         stop_reason=stop_reason(settings, done),
         started_at=started,
         ended_at=ended,

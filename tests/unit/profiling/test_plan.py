@@ -14,6 +14,7 @@ from mlops_toolkit.profiling.plan import (
     in_flight_bound,
     instances_needed,
     judge,
+    knee_confirmed,
     knee_index,
     monthly_cost,
     next_rate,
@@ -151,13 +152,21 @@ def test_a_knee_must_hold_up_when_repeated() -> None:
                     (step(30, 27, p99=800), "confirm"), (step(25, 25), "refine"),
                     (step(25, 24.3), "confirm"))  # fmt: skip
     assert knee_index(steps) == 6  # the lower of the two runs at 25/s
-    # Nothing holds up within MAX_CONFIRMATIONS repeats: no knee, and the report says why.
+    # Nothing holds up within MAX_CONFIRMATIONS repeats: the knee is the highest rate that
+    # passed every time it ran, unconfirmed, and the report says why.
     failing = [*refuted, (25, True, "refine"), (25, False, "confirm")]
     assert next_step(settings, failing) == (22.5, "refine")
     failing.append((22.5, True, "refine"))
     assert next_step(settings, failing) is None
-    assert "no knee: 2 passing rate(s) failed when repeated" in stop_reason(settings, failing)
-    assert knee_index(_judged((step(20, 20), "ramp"), (step(20, 10), "confirm"))) is None
+    assert "knee not confirmed: 2 passing rate(s) failed when repeated" in stop_reason(
+        settings, failing
+    )
+    steps = _judged((step(10, 10), "ramp"), (step(20, 20), "ramp"),
+                    (step(40, 30, p99=900), "ramp"), (step(30, 30), "refine"),
+                    (step(30, 20, p99=900), "confirm"), (step(25, 25), "refine"),
+                    (step(25, 20, p99=900), "confirm"), (step(22.5, 22.5), "refine"))  # fmt: skip
+    assert knee_index(steps) == 7 and not knee_confirmed(steps)
+    assert knee_confirmed(_judged((step(20, 20), "ramp"), (step(20, 19.5), "confirm")))
     # Without confirmation the search's end is the end.
     assert next_step(ProfileSettings(confirm_knee=False, refine_steps=0),
                      [(5, True, "ramp"), (7.5, False, "ramp")]) is None  # fmt: skip
