@@ -46,8 +46,8 @@ PARAMETER_FLAGS = {
     "allow_live": "--allow-live",
     "target_rps": "--target-rps",
 }
-_PARAMETER = re.compile(
-    r"\b(" + "|".join(PARAMETER_FLAGS) + r")(?:=('[^']*'|\"[^\"]*\"|[^\s,;)]+))?"
+_PARAMETER = re.compile(  # whole names only: ``target`` is not the start of ``target_rps``
+    r"\b(" + "|".join(PARAMETER_FLAGS) + r")\b(?:=('[^']*'|\"[^\"]*\"|[^\s,;)]+))?"
 )
 
 
