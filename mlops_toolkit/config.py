@@ -31,6 +31,7 @@ from mlops_toolkit.naming import (
     derive_names,
     validate_names,
 )
+from mlops_toolkit.profiling.settings import ProfileSettings
 from mlops_toolkit.rollout.policy import ReleaseSettings
 from mlops_toolkit.strict_yaml import load_yaml_file
 
@@ -354,6 +355,7 @@ class EnvironmentConfig(_Model):
     workload: WorkloadSettings = WorkloadSettings()
     endpoints: EndpointSettings = EndpointSettings()
     release: ReleaseSettings = ReleaseSettings()
+    profile: ProfileSettings = ProfileSettings()
     tags: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("namespace")

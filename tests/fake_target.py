@@ -4,6 +4,11 @@ It follows the protocols' semantics (NotFound on unknown names, idempotent
 deletes, new deployments at 0 %, requests recorded per deployment) but runs
 nothing. Tests assert on its state. Metrics come from requests "served" by
 ``invoke`` (or added with ``record``) at the fake's clock.
+
+``scoring_base`` points every endpoint's scoring URI at a real HTTP server a
+test runs (e.g. a stub), so load-generating operations (profiles) can run
+against the fake; ``deployment_events`` records creations and deletions of
+deployments in order; resource usage is not measured (``source="fake"``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from mlops_toolkit.targets.base import (
     MetricsQuery,
     ModelVersion,
     ProgressCallback,
+    ResourceUsage,
     TrainingRequest,
     WorkspaceChange,
     WorkspaceInfo,
@@ -78,6 +84,10 @@ class FakeTarget:
         self.behaviour: dict[str, tuple[int, float]] = {}
         #: deployment -> the label it predicts for every input
         self.labels: dict[str, str] = {}
+        #: base URL of a real server the endpoints' scoring URIs point at (None: memory://)
+        self.scoring_base: str | None = None
+        #: ("create" | "delete", endpoint, deployment) in the order they happened
+        self.deployment_events: list[tuple[str, str, str]] = []
         self.workspace = self
         self.jobs = _Jobs(self)
         self.models = _Models(self)
@@ -196,9 +206,10 @@ class _Endpoints:
             raise NotFoundError(f"endpoint {name!r} does not exist") from None
 
     def _info(self, ep: FakeEndpoint) -> EndpointInfo:
+        base = self.fake.scoring_base
         return EndpointInfo(
             name=ep.name,
-            scoring_uri=f"memory://{ep.name}/score",
+            scoring_uri=f"{base}/score" if base else f"memory://{ep.name}/score",
             traffic=dict(ep.traffic),
             mirror_traffic=dict(ep.mirror_traffic),
             deployments=tuple(sorted(ep.deployments)),
@@ -223,6 +234,7 @@ class _Endpoints:
         self, spec: DeploymentSpec, on_progress: ProgressCallback | None = None
     ) -> DeploymentInfo:
         ep = self._get(spec.endpoint)
+        self.fake.deployment_events.append(("create", spec.endpoint, spec.name))
         ep.deployments[spec.name] = DeploymentInfo(
             spec.name, spec.endpoint, spec.model, instance_count=spec.instance_count,
             instance_type=spec.instance_type, tags=dict(spec.tags),
@@ -242,6 +254,8 @@ class _Endpoints:
 
     def delete_deployment(self, endpoint: str, name: str) -> None:
         ep = self._get(endpoint)
+        if name in ep.deployments:
+            self.fake.deployment_events.append(("delete", endpoint, name))
         ep.deployments.pop(name, None)
         ep.traffic.pop(name, None)
         ep.mirror_traffic.pop(name, None)
@@ -284,6 +298,23 @@ class _Endpoints:
     def deployment_logs(self, endpoint: str, name: str, lines: int = 200) -> str:
         self.get_deployment(endpoint, name)
         return "server log"
+
+    def deployment_usage(self, endpoint: str, name: str) -> _NoUsage:
+        self.get_deployment(endpoint, name)
+        return _NoUsage()
+
+
+class _NoUsage:
+    """A usage monitor that measures nothing (the fake runs no process)."""
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def window(self, start: float, end: float) -> ResourceUsage:
+        return ResourceUsage(source="fake")
 
 
 class _Metrics:

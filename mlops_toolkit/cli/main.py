@@ -46,9 +46,11 @@ PARAMETER_FLAGS = {
     "to": "--to",
     "out_dir": "--out",
     "system": "--system",
+    "allow_live": "--allow-live",
+    "target_rps": "--target-rps",
 }
-_PARAMETER = re.compile(
-    r"\b(" + "|".join(PARAMETER_FLAGS) + r")(?:=('[^']*'|\"[^\"]*\"|[^\s,;)]+))?"
+_PARAMETER = re.compile(  # whole names only: ``target`` is not the start of ``target_rps``
+    r"\b(" + "|".join(PARAMETER_FLAGS) + r")\b(?:=('[^']*'|\"[^\"]*\"|[^\s,;)]+))?"
 )
 
 
@@ -150,11 +152,12 @@ def _register() -> None:
         jobs,
         models,
         monitor,
+        profile,
         provision,
         release,
     )
 
-    del release  # its commands join the endpoint group on import
+    del release, profile  # their commands join the endpoint group on import
 
     cli.add_command(init.init)
     cli.add_command(env.env)

@@ -7,6 +7,8 @@ Examples::
         --json-out result.json
     python -m mlops_toolkit.loadgen --url ... --concurrency 4 --count 2000 \\
         --body-file test.csv --csv-column description --json-key inputs
+    python -m mlops_toolkit.loadgen --url ... --rates 10,20,40,80 --duration 15 \\
+        --json-out steps.json      # one drained open-loop step per rate; a JSON list
 
 Exit codes: 0 when the run completed (whatever the server answered), 2 for bad
 arguments or an unreadable body file.
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from mlops_toolkit.errors import ToolkitError, UsageError
 from mlops_toolkit.loadgen.bodies import load_bodies
-from mlops_toolkit.loadgen.engine import DEFAULT_MAX_IN_FLIGHT, run_load
+from mlops_toolkit.loadgen.engine import DEFAULT_MAX_IN_FLIGHT, run_load, run_steps
 
 
 def _header(text: str) -> tuple[str, str]:
@@ -29,6 +31,18 @@ def _header(text: str) -> tuple[str, str]:
     if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"a header is 'Name: value', got {text!r}")
     return name.strip(), value.strip()
+
+
+def _rates(text: str) -> list[float]:
+    try:
+        rates = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"rates are numbers separated by commas, got {text!r}"
+        ) from None
+    if not rates:
+        raise argparse.ArgumentTypeError("give at least one rate")
+    return rates
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--rate", type=float, help="open loop: requests per second")
     mode.add_argument("--concurrency", type=int, help="closed loop: concurrent workers")
-    parser.add_argument("--duration", type=float, help="seconds of load")
+    mode.add_argument(
+        "--rates", type=_rates, help="open-loop steps: requests/s per step, e.g. 10,20,40"
+    )
+    parser.add_argument("--duration", type=float, help="seconds of load (per step with --rates)")
     parser.add_argument("--count", type=int, help="number of requests")
     parser.add_argument("--method", default="POST")
     bodies = parser.add_mutually_exclusive_group()
@@ -70,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             payloads = [args.body.encode("utf-8")]
         else:
             payloads = [b""]
+        if args.rates is not None:
+            return _steps(args, payloads)
         result = run_load(
             args.url,
             rate=args.rate,
@@ -90,10 +109,36 @@ def main(argv: list[str] | None = None) -> int:
         return 2 if isinstance(exc, UsageError) or exc.exit_code == 2 else exc.exit_code
     print(result.describe(), file=sys.stderr)
     if args.json_out is not None:
-        tmp = args.json_out.with_name(args.json_out.name + ".tmp")
-        tmp.write_text(json.dumps(result.to_dict(), indent=1) + "\n", encoding="utf-8")
-        tmp.replace(args.json_out)
+        _write_json(args.json_out, result.to_dict())
     return 0
+
+
+def _steps(args: argparse.Namespace, payloads: list[bytes]) -> int:
+    if args.duration is None or args.count is not None:
+        raise UsageError("--rates needs --duration (seconds per step) and no --count")
+    results = run_steps(
+        args.url,
+        rates=args.rates,
+        step_duration=args.duration,
+        bodies=payloads,
+        method=args.method.upper(),
+        headers=dict(args.header),
+        content_type=args.content_type or None,
+        timeout=args.timeout,
+        max_in_flight=args.max_in_flight,
+        tally_header=args.tally_header,
+        timeseries=args.timeseries,
+        on_step=lambda result: print(result.describe(), file=sys.stderr),
+    )
+    if args.json_out is not None:
+        _write_json(args.json_out, [r.to_dict() for r in results])
+    return 0
+
+
+def _write_json(path: Path, data: object) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,13 @@ and send again; latency runs from the actual send. This is what most
 benchmark tools do; it under-reports queueing and is here for comparison and
 for measuring the most a server can do.
 
+**Stepped rates** (``run_steps``): open-loop steps one after another on one
+connection pool, each at its own rate for ``step_duration`` seconds, each
+drained (every answer in) before the next starts, so a step's figures are its
+own. The rates are a fixed list or come from a policy that sees every result
+so far and returns the next rate or None to stop (a profiler searching for a
+knee).
+
 Why aiohttp: the router is built on it, so one asyncio HTTP stack is kept
 well in the project; its client is mature, pools keep-alive connections per
 host with a hard connection limit, exposes a total per-request timeout, and
@@ -27,9 +34,10 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import aiohttp
 
@@ -38,6 +46,11 @@ from mlops_toolkit.histogram import LatencyHistogram
 from mlops_toolkit.loadgen.result import LoadResult, SecondStats
 
 DEFAULT_MAX_IN_FLIGHT = 1000
+
+#: Where requests really go: ``(url, headers) -> (url, headers)``, applied once per run.
+#: The seam a test uses to reach a service through a loopback fake, as an Azure SDK
+#: ``transport=`` does; results still name the URL as given.
+Redirect = Callable[[str, Mapping[str, str]], tuple[str, Mapping[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,7 @@ class LoadSpec:
     Exactly one of ``rate`` (open loop, requests/s) and ``concurrency`` (closed
     loop, workers); at least one of ``count`` and ``duration`` (seconds); the
     run ends at whichever comes first. ``bodies`` are used round-robin.
+    ``redirect`` (see ``Redirect``) changes where requests go, not what they are.
     """
 
     url: str
@@ -63,6 +77,7 @@ class LoadSpec:
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
     tally_header: str | None = None
     timeseries: bool = False
+    redirect: Redirect | None = None
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
@@ -106,6 +121,7 @@ def run_load(
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     tally_header: str | None = None,
     timeseries: bool = False,
+    redirect: Redirect | None = None,
 ) -> LoadResult:
     """Run one load test and return what it measured. Blocks until the run ends.
 
@@ -128,6 +144,7 @@ def run_load(
         max_in_flight=max_in_flight,
         tally_header=tally_header,
         timeseries=timeseries,
+        redirect=redirect,
     )
     return asyncio.run(execute(spec))
 
@@ -136,6 +153,115 @@ async def execute(spec: LoadSpec) -> LoadResult:
     """The coroutine behind ``run_load``: run ``spec`` on the current event loop."""
     run = _Run(spec)
     return await run.go()
+
+
+#: A stepping policy: every step's result so far -> the next rate (requests/s), or None to stop.
+RatePolicy = Callable[[Sequence[LoadResult]], float | None]
+
+
+def fixed_rates(rates: Sequence[float]) -> RatePolicy:
+    """The policy that runs ``rates`` in order, then stops. Pure."""
+    chosen = tuple(float(r) for r in rates)
+
+    def policy(done: Sequence[LoadResult]) -> float | None:
+        return chosen[len(done)] if len(done) < len(chosen) else None
+
+    return policy
+
+
+def run_steps(
+    url: str,
+    *,
+    rates: Sequence[float] | RatePolicy,
+    step_duration: float,
+    max_steps: int = 100,
+    on_step: Callable[[LoadResult], None] | None = None,
+    bodies: Sequence[bytes] = (b"",),
+    method: str = "POST",
+    headers: Mapping[str, str] | None = None,
+    content_type: str | None = "application/json",
+    timeout: float = 30.0,
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    in_flight_for: Callable[[float], int] | None = None,
+    tally_header: str | None = None,
+    timeseries: bool = False,
+    redirect: Redirect | None = None,
+) -> tuple[LoadResult, ...]:
+    """Open-loop steps at increasing (or any) rates; blocks until the last step is drained.
+
+    ``rates`` is a list of requests/s or a policy (``RatePolicy``) asked for
+    the next rate after each step; ``max_steps`` bounds the run either way.
+    ``on_step`` is called with each step's result as soon as it is drained
+    (an exception there stops the run and propagates). ``max_in_flight``
+    sizes the connection pool; ``in_flight_for(rate)`` may cap a step lower.
+    Every other parameter is ``LoadSpec``'s and applies to each step. Raises
+    ``UsageError`` for an
+    invalid rate, duration or option (before anything is sent, for the first
+    step); connection failures are counted in the results, never raised.
+    Runs its own event loop, like ``run_load``.
+    """
+    policy = rates if callable(rates) else fixed_rates(rates)
+    if not (step_duration > 0 and math.isfinite(step_duration)):
+        raise UsageError(f"step_duration must be > 0 seconds, got {step_duration}")
+    if max_steps < 1:
+        raise UsageError(f"max_steps must be >= 1, got {max_steps}")
+    base = LoadSpec(
+        url,
+        rate=1.0,
+        duration=step_duration,
+        bodies=bodies,
+        method=method,
+        headers=dict(headers or {}),
+        content_type=content_type,
+        timeout=timeout,
+        max_in_flight=max_in_flight,
+        tally_header=tally_header,
+        timeseries=timeseries,
+        redirect=redirect,
+    )
+    return asyncio.run(
+        execute_steps(
+            base, policy, max_steps=max_steps, on_step=on_step, in_flight_for=in_flight_for
+        )
+    )
+
+
+async def execute_steps(
+    base: LoadSpec,
+    policy: RatePolicy,
+    *,
+    max_steps: int = 100,
+    on_step: Callable[[LoadResult], None] | None = None,
+    in_flight_for: Callable[[float], int] | None = None,
+) -> tuple[LoadResult, ...]:
+    """The coroutine behind ``run_steps``: each step is ``base`` with the policy's rate
+    (open loop, ``base.duration`` seconds, ``base.count`` requests at most), all on one
+    connection pool of ``base.max_in_flight`` connections."""
+    results: list[LoadResult] = []
+    async with _session(base.max_in_flight, base.timeout) as session:
+        while len(results) < max_steps:
+            rate = policy(tuple(results))
+            if rate is None:
+                break
+            cap = base.max_in_flight
+            if in_flight_for is not None:
+                cap = max(1, min(cap, int(in_flight_for(float(rate)))))
+            spec = replace(base, rate=float(rate), concurrency=None, max_in_flight=cap)
+            result = await _Run(spec).go(session)
+            results.append(result)
+            if on_step is not None:
+                on_step(result)
+    return tuple(results)
+
+
+def _session(limit: int, timeout: float) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit)
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=timeout),
+        auto_decompress=False,
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )
 
 
 def _error_kind(exc: BaseException) -> str:
@@ -155,7 +281,11 @@ class _Run:
 
     def __init__(self, spec: LoadSpec) -> None:
         self.spec = spec
+        self.url = spec.url
         self.headers = dict(spec.headers)
+        if spec.redirect is not None:
+            target, headers = spec.redirect(spec.url, self.headers)
+            self.url, self.headers = target, dict(headers)
         if spec.content_type and not any(k.lower() == "content-type" for k in self.headers):
             self.headers["Content-Type"] = spec.content_type
         self.sent = 0
@@ -168,6 +298,7 @@ class _Run:
         self.max_lag = 0.0
         self.last_end = 0.0
         self.t0 = 0.0
+        self.started_at = 0.0
         self.seconds: dict[int, list] = {}  # second -> [sent, ok, failed, histogram]
 
     def _second(self, at: float) -> list:
@@ -177,24 +308,21 @@ class _Run:
             bucket = self.seconds[key] = [0, 0, 0, LatencyHistogram()]
         return bucket
 
-    async def go(self) -> LoadResult:
+    async def go(self, session: aiohttp.ClientSession | None = None) -> LoadResult:
+        """Run on ``session`` (a pool shared with other runs), or on a pool of its own."""
         spec = self.spec
-        limit = spec.max_in_flight if spec.rate is not None else (spec.concurrency or 1)
-        connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit)
-        timeout = aiohttp.ClientTimeout(total=spec.timeout)
-        async with aiohttp.ClientSession(
-            connector=connector,
-            timeout=timeout,
-            auto_decompress=False,
-            cookie_jar=aiohttp.DummyCookieJar(),
-        ) as session:
-            loop = asyncio.get_running_loop()
-            self.t0 = loop.time() + 0.01  # a beat for the first send to be on time
-            self.last_end = self.t0
-            if spec.rate is not None:
-                await self._open_loop(session, loop, spec.rate)
-            else:
-                await self._closed_loop(session, loop, spec.concurrency or 1)
+        if session is None:
+            limit = spec.max_in_flight if spec.rate is not None else (spec.concurrency or 1)
+            async with _session(limit, spec.timeout) as own:
+                return await self.go(own)
+        loop = asyncio.get_running_loop()
+        self.t0 = loop.time() + 0.01  # a beat for the first send to be on time
+        self.started_at = time.time() + 0.01
+        self.last_end = self.t0
+        if spec.rate is not None:
+            await self._open_loop(session, loop, spec.rate)
+        else:
+            await self._closed_loop(session, loop, spec.concurrency or 1)
         return self._result()
 
     async def _send(self, session: aiohttp.ClientSession, index: int, since: float) -> None:
@@ -207,7 +335,7 @@ class _Run:
         try:
             async with session.request(
                 spec.method,
-                spec.url,
+                self.url,
                 data=spec.bodies[index % len(spec.bodies)],
                 headers=self.headers,
             ) as response:
@@ -321,4 +449,5 @@ class _Run:
             tally_header=spec.tally_header,
             tallies=dict(self.tallies),
             timeseries=series,
+            started_at=self.started_at,
         )

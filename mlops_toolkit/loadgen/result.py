@@ -15,7 +15,10 @@ Counting rules, the same for both modes:
   lag of the generator itself, is counted, as wrk2 does), from its actual
   send time in closed-loop mode;
 * ``duration_s``: from the first intended send to the last answer or error;
-  ``achieved_rate`` is ``completed / duration_s``.
+  ``achieved_rate`` is ``completed / duration_s`` and ``ok_rate`` (goodput)
+  ``ok / duration_s``;
+* ``started_at``: the wall-clock time (unix seconds) of the first intended
+  send, to line a run up with metrics recorded elsewhere.
 
 Nothing here does I/O.
 """
@@ -73,11 +76,22 @@ class LoadResult:
     tally_header: str | None = None
     tallies: Mapping[str, int] = field(default_factory=dict)
     timeseries: tuple[SecondStats, ...] = ()
+    started_at: float = 0.0
 
     @property
     def achieved_rate(self) -> float:
         """Completed requests per second over ``duration_s``."""
         return self.completed / self.duration_s if self.duration_s > 0 else 0.0
+
+    @property
+    def ok_rate(self) -> float:
+        """Requests answered 2xx per second over ``duration_s`` (goodput)."""
+        return self.ok / self.duration_s if self.duration_s > 0 else 0.0
+
+    @property
+    def ended_at(self) -> float:
+        """Wall-clock time (unix seconds) of the last answer or error."""
+        return self.started_at + self.duration_s
 
     @property
     def ok(self) -> int:
@@ -135,7 +149,9 @@ class LoadResult:
             "status_counts": {str(k): v for k, v in sorted(self.status_counts.items())},
             "errors": dict(sorted(self.errors.items())),
             "duration_s": self.duration_s,
+            "started_at": self.started_at,
             "achieved_rate": self.achieved_rate,
+            "ok_rate": self.ok_rate,
             "max_send_lag_ms": self.max_send_lag_ms,
             "latency_ms": {**self.latency.summary(), "mean": self.latency.mean},
             "histogram": self.latency.to_dict(),
@@ -163,6 +179,7 @@ class LoadResult:
             tally_header=data.get("tally_header"),
             tallies={str(k): int(v) for k, v in data.get("tallies", {}).items()},
             timeseries=tuple(SecondStats(**s) for s in data.get("timeseries", ())),
+            started_at=float(data.get("started_at", 0.0)),
         )
 
     def describe(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mlops_toolkit.errors import UsageError
@@ -32,6 +33,8 @@ from mlops_toolkit.traffic import (
 
 if TYPE_CHECKING:
     from mlops_toolkit.client import MLOpsClient
+    from mlops_toolkit.operations.profiles import ProfileOperations
+    from mlops_toolkit.profiling.result import ProfileResult, SizingResult
     from mlops_toolkit.targets.base import EndpointOperations as TargetEndpoints
 
 
@@ -51,6 +54,23 @@ class EndpointOperations:
     def begin_swap(self, endpoint: str, model: str, **kwargs: Any) -> SwapPoller:
         """``swap`` in the background; ``.result()`` blocks and returns or raises."""
         return self.releases.begin_swap(endpoint, model, **kwargs)
+
+    # ------------------------------------------------------------------ profiling
+
+    @cached_property
+    def profiles(self) -> ProfileOperations:
+        """Profiles and sizings (see ``mlops_toolkit.operations.profiles``)."""
+        from mlops_toolkit.operations.profiles import ProfileOperations
+
+        return ProfileOperations(self._client)
+
+    def profile(self, endpoint: str, **kwargs: Any) -> ProfileResult:
+        """Measure one deployment's knee (see ``ProfileOperations.profile``). Blocks."""
+        return self.profiles.profile(endpoint, **kwargs)
+
+    def size(self, endpoint: str, target_rps: float, **kwargs: Any) -> SizingResult:
+        """Instances per candidate type for ``target_rps`` (see ``ProfileOperations.size``)."""
+        return self.profiles.size(endpoint, target_rps, **kwargs)
 
     @property
     def _target(self) -> TargetEndpoints:

@@ -246,6 +246,47 @@ class InvokeResult:
 
 
 @dataclass(frozen=True)
+class ResourceUsage:
+    """A deployment's CPU and memory over one window of time.
+
+    ``cpu_percent`` is the mean over the window, ``cpu_percent_max`` the
+    highest sample; ``memory_mb`` / ``memory_percent`` the highest. What the
+    percentages mean depends on where they come from (``source``): locally,
+    CPU time of the server's whole process tree per wall-clock time (100 = one
+    core busy; ``cpu_cores`` is this machine's count) and resident memory summed
+    over its processes (forked workers share pages, so the sum overstates);
+    on Azure, ``CpuUtilizationPercentage`` and ``CpuMemoryUtilizationPercentage``
+    (percent of the instances' cores and memory, averaged over instances).
+    None means not measured.
+    """
+
+    source: str
+    cpu_percent: float | None = None
+    cpu_percent_max: float | None = None
+    memory_mb: float | None = None
+    memory_percent: float | None = None
+    cpu_cores: int | None = None
+    samples: int = 0
+
+
+class UsageMonitor(Protocol):
+    """Where a profiler reads a deployment's resource usage for the windows it loaded."""
+
+    def start(self) -> None:
+        """Begin observing (a local sampler starts its thread). Never blocks long."""
+        ...
+
+    def stop(self) -> None:
+        """Stop observing; readings stay available. Idempotent."""
+        ...
+
+    def window(self, start: float, end: float) -> ResourceUsage:
+        """Usage over ``[start, end]`` (unix seconds). Call after ``stop`` for windows
+        whose metrics arrive late (Azure Monitor); never raises for missing data."""
+        ...
+
+
+@dataclass(frozen=True)
 class MetricSeries:
     """One metric split by dimensions, as Azure Monitor returns it.
 
@@ -466,6 +507,11 @@ class EndpointOperations(Protocol):
         ...
 
     def deployment_logs(self, endpoint: str, name: str, lines: int = 200) -> str: ...
+
+    def deployment_usage(self, endpoint: str, name: str) -> UsageMonitor:
+        """A monitor of one deployment's CPU and memory (see ``UsageMonitor``).
+        ``NotFoundError`` for an unknown deployment; starts nothing."""
+        ...
 
 
 class MetricOperations(Protocol):

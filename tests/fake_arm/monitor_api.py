@@ -11,7 +11,8 @@ computed from the requests the fake's scoring service recorded:
   grain's requests, in ms) split by ``deployment``;
 * on a deployment: ``CpuUtilizationPercentage`` / ``GpuUtilizationPercentage``
   (``Average``), a made-up load figure (5 % + 2 % per request in the grain,
-  GPU only on ``Standard_NC*`` instances) split by ``instanceId``.
+  GPU only on ``Standard_NC*`` instances), and ``CpuMemoryUtilizationPercentage``
+  (30 % + 0.1 % per request, also made up), split by ``instanceId``.
 
 Time grains are Azure's (``PT1M``, ``PT5M``, ...); any other is a 400, as
 Azure Monitor answers.
@@ -41,6 +42,9 @@ GRAINS = {"PT1M": 60, "PT5M": 300, "PT15M": 900, "PT30M": 1800, "PT1H": 3600, "P
 LATENCY = {"RequestLatency_P50": 50, "RequestLatency_P90": 90, "RequestLatency_P95": 95,
            "RequestLatency_P99": 99}  # fmt: skip
 KINDS = r"(?P<kind>metricAlerts|scheduledQueryRules|actionGroups)"
+#: Deployment metrics: the made-up figure is base + per_request x requests in the grain.
+UTILIZATION = {"CpuUtilizationPercentage": (5.0, 2.0), "GpuUtilizationPercentage": (5.0, 2.0),
+               "CpuMemoryUtilizationPercentage": (30.0, 0.1)}  # fmt: skip
 
 
 def _rule_id(ctx: Context) -> str:
@@ -195,8 +199,7 @@ def _metrics(ctx: Context) -> Response:
                         point["average"] = _percentile(values, LATENCY[name])
                     data.append(point)
                 series.append(_timeseries({"deployment": dep}, data))
-        elif deployment is not None and name in ("CpuUtilizationPercentage",
-                                                 "GpuUtilizationPercentage"):  # fmt: skip
+        elif deployment is not None and name in UTILIZATION:
             found = arm.state.get(resource) or {}
             instance_type = str(found.get("properties", {}).get("instanceType") or "")
             if name == "GpuUtilizationPercentage" and not instance_type.startswith("Standard_NC"):
@@ -209,10 +212,11 @@ def _metrics(ctx: Context) -> Response:
                         if r.endpoint == endpoint and r.deployment == deployment
                         and b <= r.at < b + step
                     )  # fmt: skip
-                    data.append({"timeStamp": _iso(b), "average": min(100.0, 5.0 + 2.0 * served)})
+                    base, per_request = UTILIZATION[name]
+                    data.append({"timeStamp": _iso(b),
+                                 "average": min(100.0, base + per_request * served)})  # fmt: skip
                 series.append(_timeseries({"instanceid": f"{deployment}-0"}, data))
-        elif name not in ("RequestsPerMinute", *LATENCY, "CpuUtilizationPercentage",
-                          "GpuUtilizationPercentage"):  # fmt: skip
+        elif name not in ("RequestsPerMinute", *LATENCY, *UTILIZATION):
             return error(400, "BadRequest", f"Failed to find metric configuration for {name}.")
         value.append(
             {

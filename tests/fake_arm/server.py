@@ -335,6 +335,21 @@ class FakeArm:
 
     # ------------------------------------------------------------------ helpers for tests
 
+    def load_redirect(self) -> Callable[[str, Any], tuple[str, dict[str, str]]]:
+        """The load generator's equivalent of ``transport()`` (``loadgen.Redirect``): an
+        https URL goes here instead, with its host in the original-host header."""
+        address = urlsplit(self.address)
+
+        def redirect(url: str, headers: Any) -> tuple[str, dict[str, str]]:
+            parts = urlsplit(url)
+            if parts.scheme != "https":
+                return url, dict(headers)
+            moved = f"{address.scheme}://{address.netloc}{parts.path}"
+            moved += f"?{parts.query}" if parts.query else ""
+            return moved, {**dict(headers), ORIGINAL_HOST_HEADER: parts.netloc}
+
+        return redirect
+
     def transport(self) -> Any:
         """A ``RequestsTransport`` that sends every https request here (closed by ``stop``)."""
         from tests.fake_arm.transport import LoopbackTransport

@@ -7,10 +7,11 @@ import socket
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Sequence
 
 import pytest
 
-from mlops_toolkit.loadgen import LoadResult, run_load
+from mlops_toolkit.loadgen import LoadResult, run_load, run_steps
 from tests.integration import processes as process_fixtures
 from tests.integration.processes import REPO_ROOT, Processes
 
@@ -140,3 +141,60 @@ def test_module_cli_rejects_bad_arguments(tmp_path) -> None:
     )  # fmt: skip
     assert proc.returncode == 2
     assert "count, duration or both" in proc.stderr
+
+
+def test_stepped_rates_run_one_drained_step_after_another(processes: Processes) -> None:
+    stub = processes.stub("blue")
+    seen: list[LoadResult] = []
+    results = run_steps(
+        stub.url + "/score", rates=[20, 40, 80], step_duration=1.0, on_step=seen.append,
+        bodies=[b"{}"], timeseries=True,
+    )  # fmt: skip
+    assert list(results) == seen
+    assert [r.target_rate for r in results] == [20, 40, 80]
+    assert [r.sent for r in results] == [20, 40, 80]
+    assert all(r.ok == r.sent and r.mode == "open" for r in results)
+    for earlier, later in zip(results, results[1:], strict=False):
+        assert later.started_at >= earlier.ended_at  # drained before the next step began
+    assert stub_stats(stub.url)["received"] == 140
+
+
+def test_a_stepping_policy_sees_every_result_and_decides_when_to_stop(
+    processes: Processes,
+) -> None:
+    slow = processes.stub("slow", delay_ms=20, serial=True)
+    asked: list[int] = []
+
+    def policy(done: Sequence[LoadResult]) -> float | None:
+        asked.append(len(done))
+        if done and (done[-1].p99_ms or 0) > 200:  # stop once the queue shows
+            return None
+        return 20.0 * 2 ** len(done)
+
+    results = run_steps(slow.url + "/score", rates=policy, step_duration=1.5, max_steps=6,
+                        in_flight_for=lambda rate: int(rate // 4), timeout=30)  # fmt: skip
+    assert asked == list(range(len(results) + 1))
+    assert 2 <= len(results) < 6
+    assert (results[-1].p99_ms or 0) > 200 and all((r.p99_ms or 0) <= 200 for r in results[:-1])
+    last = results[-1]
+    assert last.errors.get("in_flight_cap", 0) > 0  # the cap follows the rate
+
+
+def test_module_cli_runs_stepped_rates(processes: Processes, tmp_path) -> None:
+    stub = processes.stub("green")
+    out = tmp_path / "steps.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlops_toolkit.loadgen", "--url", stub.url + "/score",
+         "--rates", "10,30", "--duration", "1", "--body", "{}", "--json-out", str(out)],
+        capture_output=True, text=True, timeout=60, cwd=REPO_ROOT,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    steps = [LoadResult.from_dict(d) for d in json.loads(out.read_text())]
+    assert [(s.target_rate, s.sent, s.ok) for s in steps] == [(10, 10, 10), (30, 30, 30)]
+    assert proc.stderr.count("open loop") == 2
+    bad = subprocess.run(
+        [sys.executable, "-m", "mlops_toolkit.loadgen", "--url", stub.url + "/score",
+         "--rates", "10,x", "--duration", "1"],
+        capture_output=True, text=True, timeout=60, cwd=REPO_ROOT,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "rates are numbers separated by commas" in bad.stderr

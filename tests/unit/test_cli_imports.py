@@ -25,7 +25,8 @@ outputs = [CliRunner().invoke(cli, args).output for args in (
     ["--help"], ["env", "--help"], ["provision", "--help"], ["env", "show", "--env", "dev"],
     ["train", "--help"], ["jobs", "--help"], ["models", "--help"], ["endpoint", "--help"],
     ["endpoint", "traffic", "--help"], ["deployment", "create", "--help"], ["alerts", "--help"],
-    ["init", "--help"], ["models", "promote", "--help"], ["cicd", "init", "--help"])]
+    ["init", "--help"], ["models", "promote", "--help"], ["cicd", "init", "--help"],
+    ["endpoint", "profile", "--help"])]
 print(json.dumps({"modules": sorted(sys.modules), "outputs": outputs}))
 """
 
@@ -46,4 +47,5 @@ def test_help_does_not_import_heavy_sdks(repo_root) -> None:  # type: ignore[no-
     assert "DEPLOYMENT=PERCENT" in result["outputs"][8]
     assert "--confirm-env" in result["outputs"][12] and "--from" in result["outputs"][12]
     assert "--system [github|azure-devops]" in result["outputs"][13]
+    assert "--target-rps" in result["outputs"][14] and "--allow-live" in result["outputs"][14]
     assert all("Error" not in out for out in result["outputs"]), result["outputs"]

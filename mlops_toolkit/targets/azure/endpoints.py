@@ -28,6 +28,7 @@ from mlops_toolkit.targets.azure.deployment_spec import (
 )
 from mlops_toolkit.targets.azure.environments import find_specs, parse_reference
 from mlops_toolkit.targets.azure.sdk_errors import calling, translate, wait
+from mlops_toolkit.targets.azure.usage import AzureDeploymentUsage
 from mlops_toolkit.targets.base import (
     DeploymentInfo,
     DeploymentSpec,
@@ -261,6 +262,12 @@ class AzureEndpoints:
             wait(poller, what)
         except NotFoundError:
             return
+
+    def deployment_usage(self, endpoint: str, name: str) -> AzureDeploymentUsage:
+        """CPU and memory of the deployment from Azure Monitor (``NotFoundError`` if
+        unknown); see ``targets.azure.usage``."""
+        self.get_deployment(endpoint, name)
+        return AzureDeploymentUsage(self._target, endpoint, name)
 
     def deployment_logs(self, endpoint: str, name: str, lines: int = 200) -> str:
         """The last ``lines`` lines of the deployment's inference server log."""

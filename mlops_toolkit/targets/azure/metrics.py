@@ -16,8 +16,9 @@ intervals starting at ``query.start``:
 * ``RequestLatency_P50/P90/P95/P99`` (``Average``, split by ``deployment``):
   the highest grain value in the interval (percentiles cannot be merged
   exactly; the highest is the conservative choice for a gate);
-* ``CpuUtilizationPercentage``/``GpuUtilizationPercentage`` (``Average`` of a
-  deployment's instances): the mean over the interval, split by ``deployment``.
+* ``CpuUtilizationPercentage``/``CpuMemoryUtilizationPercentage``/
+  ``GpuUtilizationPercentage`` (``Average`` of a deployment's instances): the
+  mean over the interval, split by ``deployment``.
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ ENDPOINT_NAMESPACE = "Microsoft.MachineLearningServices/workspaces/onlineEndpoin
 DEPLOYMENT_NAMESPACE = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments"
 REQUESTS = "RequestsPerMinute"
 LATENCY = ("RequestLatency_P50", "RequestLatency_P90", "RequestLatency_P95", "RequestLatency_P99")
-UTILIZATION = ("CpuUtilizationPercentage", "GpuUtilizationPercentage")
+UTILIZATION = (
+    "CpuUtilizationPercentage",
+    "CpuMemoryUtilizationPercentage",
+    "GpuUtilizationPercentage",
+)
 #: What ``query`` returns when no names are asked for (the local target's set).
 DEFAULT_METRICS = (REQUESTS, *LATENCY)
 #: Azure Monitor's time grains, in seconds.

@@ -41,6 +41,7 @@ from mlops_toolkit.targets.base import (
     InvokeResult,
     ProgressCallback,
 )
+from mlops_toolkit.targets.local.usage import ProcessTreeUsage
 
 if TYPE_CHECKING:
     from mlops_toolkit.targets.local.target import LocalTarget
@@ -306,6 +307,14 @@ class LocalEndpoints:
             raise NotFoundError(f"endpoint {endpoint!r} has no deployment {name!r}")
         text = log_tail(Path(record["log"]), chars=max(lines, 1) * 400)
         return "\n".join(text.splitlines()[-lines:])
+
+    def deployment_usage(self, endpoint: str, name: str) -> ProcessTreeUsage:
+        """A psutil sampler of the deployment's server process tree (not started)."""
+        state = self._load(endpoint)
+        record = state["deployments"].get(name)
+        if record is None:
+            raise NotFoundError(f"endpoint {endpoint!r} has no deployment {name!r}")
+        return ProcessTreeUsage(ProcessRecord.from_dict(record["process"]))
 
     # ------------------------------------------------------------------ metrics support
 

@@ -19,6 +19,8 @@ from mlops_toolkit.cli.main import flagify
             "the target is azure; the environment is dev",
             "the target is azure; the environment is dev",
         ),
+        ("target_rps: must be positive", "--target-rps: must be positive"),
+        ("pass allow_live=True to do it", "pass --allow-live to do it"),
     ],
 )
 def test_flagify(text: str, shown: str) -> None:
