@@ -110,6 +110,7 @@ def register(
         "data_sha256": meta["data_sha256"],
         "base_model": meta["base_model"],
         "decision_reason": decision.get("reason", ""),
+        "decision_threshold": str(meta.get("decision_threshold", 0.5)),
     }
     if onnx_report is not None:
         tags["onnx_int8_f1_drop"] = str(onnx_report.get("int8_f1_drop"))
