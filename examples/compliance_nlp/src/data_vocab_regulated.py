@@ -40,6 +40,7 @@ SUBSTANCE_NAMES = {
         "amosite",
         "crocidolite",
         "tremolite asbestos",
+        "actinolite",
         "asbestos fibre",
     ],
     "decaBDE": [
@@ -142,6 +143,7 @@ PRESENT_PHRASES = {
         "PZT (lead zirconate titanate) piezo element",
         "lead oxide in the glass",
         "lead-sheathed cable",
+        "lead-antimony alloy terminal",
     ],
     "Hg": [
         "mercury tilt switch",
@@ -174,6 +176,10 @@ PRESENT_PHRASES = {
         "contains Cr(VI)",
         "yellow chromated zinc",
         "olive drab chromate finish",
+        "chromate conversion coating",
+        "strontium chromate primer",
+        "dichromate-sealed anodising",
+        "potassium dichromate corrosion inhibitor",
     ],
     "Cd": [
         "cadmium-plated fasteners",
@@ -246,6 +252,8 @@ COMPLIANT_KIND_PHRASES = {
         "chrome-free zinc flake coating",
         "Cr(VI)-free conversion coating",
         "Cr3+ passivate",
+        "bright chrome plating (metallic Cr over Ni)",
+        "stainless steel, 18 % Cr",
     ],
     "Cd": [
         "cadmium-free pigment",
@@ -263,6 +271,8 @@ COMPLIANT_KIND_PHRASES = {
         "ATH flame retardant (halogen free)",
         "phosphorus-based flame retardant",
         "flame retardant DBDPE, not decaBDE",
+        "decabromodiphenyl ethane (DBDPE) flame retardant",
+        "TBBPA flame retardant",
         "HFFR compound (halogen-free)",
     ],
 }
@@ -455,6 +465,8 @@ PB_ALLOYS = {
 }
 # alloys outside the exemptions: lead in them is judged against 0.1 %
 NON_EXEMPT_ALLOYS = [
+    "S235JR structural steel",
+    "DC04 deep-drawing steel",
     "ZAMAK 3 zinc die casting",
     "zinc die-cast ZnAl4Cu1",
     "zinc alloy",
@@ -671,6 +683,13 @@ CERT_NO = {
         "did not pass FMVSS 106",
         "FMVSS 106 test: fail",
         "rejected in FMVSS 106 test",
+    ],
+    "other_standard": [
+        "SAE J1401 rated",
+        "for DOT 4 brake fluid",
+        "compatible with DOT 5.1 fluid",
+        "OE equivalent quality",
+        "meets SAE J1401",
     ],
     "unknown": [
         "FMVSS 106 status unknown",

@@ -33,7 +33,15 @@ The decisions encoded here:
 - R7: ammonium nitrate (AN, PSAN) without a desiccant stated as present is a
   violation (no desiccant, or desiccant not mentioned);
 - R8: a hydraulic brake hose (assembly) violates unless FMVSS 106 or DOT
-  certification is stated as given; other hoses need none.
+  certification is stated as given; a brake-fluid grade ("for DOT 4
+  fluid"), another standard (SAE J1401) or "OE equivalent" is not that
+  certification; other hoses need none;
+- lead in an alloy outside the three exempt families (zinc die casting,
+  structural steel not meant for machining, a lead-antimony alloy) is judged
+  against 0.1 %, and a lead-based alloy is lead present;
+- "chromate" without a qualifier (zinc, strontium, dichromate, a chromate
+  conversion coat) is Cr(VI); metallic chrome plating and stainless steel
+  are not; DBDPE and TBBPA are not decaBDE.
 """
 
 from __future__ import annotations
@@ -68,7 +76,7 @@ REFRIGERANT_GWP = {
     "R-600a": 3,
 }
 GWP_LIMIT = 150
-CERT_STATES = ("certified", "missing", "pending", "failed", "unknown", "unstated")
+CERT_STATES = ("certified", "missing", "pending", "failed", "other_standard", "unknown", "unstated")
 
 
 class AmbiguousFact(ValueError):

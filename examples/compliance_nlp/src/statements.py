@@ -354,7 +354,9 @@ def brake_hose_statement(rng: random.Random, violate: bool) -> tuple[str, list[F
             text = rng.choice(R.OTHER_HOSE_CERT)
             return text, [Fact("hose", "other", tags=_tags(_neg(text)))], "hose"
         return rng.choice(R.CERT_YES), [Fact("brake_hose", "hose", cert="certified")], "brake_hose"
-    status = rng.choice(("missing", "missing", "pending", "failed", "unknown", "unstated"))
+    status = rng.choice(
+        ("missing", "missing", "pending", "failed", "other_standard", "unknown", "unstated")
+    )
     text = "" if status == "unstated" else rng.choice(R.CERT_NO[status])
     fact = Fact("brake_hose", "hose", cert=status, tags=_tags(_neg(text)))
     return text, [fact], "brake_hose"

@@ -57,7 +57,7 @@ S = "substance"
         ([Fact("brake_hose", "hose", cert="certified")], ("compliant", "")),
         *[
             ([Fact("brake_hose", "hose", cert=c)], ("non_compliant", "R8"))
-            for c in ("missing", "pending", "failed", "unknown", "unstated")
+            for c in ("missing", "pending", "failed", "other_standard", "unknown", "unstated")
         ],
         ([Fact(S, "decaBDE", amount=0.02)], ("compliant", "")),
         ([Fact(S, "decaBDE", amount=0.5)], ("non_compliant", "R9")),
