@@ -1,409 +1,16 @@
-"""Vocabulary for ``data_gen.py``: components, materials, suppliers, phrasings.
+"""Vocabulary for ``data_gen.py``: components, materials, suppliers, notes, frames.
 
-Pure data plus three small composing helpers (``materials_for``, ``notes``,
-``frame``). Nothing here decides a label; ``data_gen.label_facts`` does.
+Everything here is free of regulated subjects (those are in
+``data_vocab_regulated.py``). Pure data plus small composing helpers
+(``materials_for``, ``notes``, ``frame``, ``wrap_statement``). Nothing here
+decides a label; ``rule_engine.label_facts`` does.
 """
 
 from __future__ import annotations
 
 import random
+import re
 import string
-
-# ---------------------------------------------------------------- substances
-
-SUBSTANCE_NAMES = {
-    "Pb": ["Pb", "Pb", "lead", "lead", "lead (Pb)", "Pb (lead)"],
-    "Hg": ["Hg", "Hg", "mercury", "mercury", "mercury (Hg)"],
-    "Cr6": [
-        "Cr(VI)",
-        "Cr(VI)",
-        "CrVI",
-        "Cr6+",
-        "hexavalent chromium",
-        "hex chrome",
-        "chromium VI",
-        "Cr VI",
-    ],
-    "Cd": ["Cd", "Cd", "cadmium", "cadmium", "cadmium (Cd)"],
-    "asbestos": [
-        "asbestos",
-        "asbestos",
-        "chrysotile",
-        "chrysotile asbestos",
-        "amosite",
-        "crocidolite",
-        "tremolite asbestos",
-    ],
-    "decaBDE": [
-        "decaBDE",
-        "deca-BDE",
-        "decabromodiphenyl ether",
-        "BDE-209",
-        "DecaBDE",
-        "decaBDE flame retardant",
-        "decabromo diphenyl ether",
-    ],
-}
-
-NEGATIONS = [
-    "{n}-free",
-    "{N}-free",
-    "free of {n}",
-    "contains no {n}",
-    "no {n}",
-    "does not contain {n}",
-    "without {n}",
-    "{n}: none",
-    "{n} not detected",
-    "{n} n.d.",
-    "{n} below detection limit",
-    "{n} absent per supplier declaration",
-    "no {n} intentionally added",
-    "{n} free acc. to IMDS",
-    "zero {n}",
-    "{n}: not present",
-]
-NEGATIONS_FOR = {
-    "decaBDE": NEGATIONS
-    + ["PBDE-free", "no PBDEs", "free of brominated diphenyl ethers", "no PBDE flame retardants"],
-    "asbestos": NEGATIONS
-    + [
-        "NAO friction material",
-        "non-asbestos organic lining",
-        "asbestos free lining",
-        "NAO (non-asbestos organic) pads",
-        "low-steel friction mix, no asbestos",
-        "ceramic friction material, asbestos-free",
-    ],
-}
-
-# statements that name the substance as present without an amount (violations)
-PRESENT_PHRASES = {
-    "Pb": [
-        "tin-lead solder (Sn63Pb37)",
-        "SnPb solder joints",
-        "leaded solder",
-        "lead-based paint",
-        "clip-on lead balance weights",
-        "lead wheel weights",
-        "contains lead",
-        "lead stabiliser in PVC compound",
-        "Sn60Pb40 solder on terminals",
-        "lead stabilizer in PVC",
-        "leaded glass frit",
-        "soldered with Sn/Pb solder",
-    ],
-    "Hg": [
-        "mercury tilt switch",
-        "Hg switch",
-        "mercury relay",
-        "contains mercury",
-        "mercury-wetted contacts",
-        "Hg-filled level sensor",
-        "mercury vapour discharge lamp",
-        "CCFL backlight containing mercury",
-        "mercury float switch",
-    ],
-    "Cr6": [
-        "yellow chromate conversion coating",
-        "yellow zinc chromate passivation",
-        "hexavalent chromate passivation",
-        "zinc plated with yellow chromate",
-        "Cr(VI) conversion coating",
-        "chromate conversion coat (hexavalent)",
-        "yellow passivated (Cr6+)",
-        "hexavalent chromium plating primer",
-    ],
-    "Cd": [
-        "cadmium-plated fasteners",
-        "Cd plated bolts",
-        "cadmium yellow pigment",
-        "cadmium red pigment",
-        "contains cadmium",
-        "cadmium-bearing solder",
-        "Cd plating on connector shell",
-    ],
-    "asbestos": [
-        "asbestos brake lining",
-        "chrysotile asbestos gasket",
-        "asbestos-containing friction material",
-        "contains chrysotile",
-        "asbestos fibre reinforced",
-        "asbestos heat shield insulation",
-        "contains asbestos",
-        "friction material with asbestos fibres",
-    ],
-    "decaBDE": [
-        "flame retardant: decaBDE",
-        "decaBDE-treated",
-        "FR additive BDE-209",
-        "decabromodiphenyl ether flame retardant",
-        "contains deca-BDE",
-        "brominated FR decaBDE in housing compound",
-    ],
-}
-
-# statements of a compliant alternative (no violation)
-COMPLIANT_KIND_PHRASES = {
-    "Pb": [
-        "lead-free solder SAC305",
-        "Sn-Ag-Cu solder (Pb-free)",
-        "lead-free solder",
-        "zinc wheel weights instead of lead",
-        "Pb-free tin plating",
-    ],
-    "Hg": [
-        "LED light source, mercury-free",
-        "solid-state tilt sensor (no Hg)",
-        "mercury-free switch",
-        "Hg-free reed switch",
-    ],
-    "Cr6": [
-        "trivalent chromium passivation",
-        "Cr(III) coating",
-        "clear trivalent zinc passivate",
-        "Zn-Ni with Cr(III) passivation",
-        "trivalent blue passivation",
-        "chrome-free zinc flake coating",
-        "Cr(VI)-free conversion coating",
-    ],
-    "Cd": ["cadmium-free pigment", "Cd-free plating", "zinc-nickel plating instead of cadmium"],
-    "asbestos": ["NAO friction material", "asbestos-free brake lining"],
-    "decaBDE": [
-        "halogen-free flame retardant",
-        "ATH flame retardant (halogen free)",
-        "phosphorus-based flame retardant",
-        "flame retardant DBDPE, not decaBDE",
-        "HFFR compound (halogen-free)",
-    ],
-}
-
-AMOUNT_PHRASES = [
-    "{n} {a}",
-    "{n} {a}",
-    "{n} content {a}",
-    "{n}: {a}",
-    "{n}={a}",
-    "contains {a} {n}",
-    "{a} {n}",
-    "{n} measured at {a}",
-    "XRF {n} {a}",
-    "{n} approx. {a}",
-    "lab result {n} {a}",
-    "{n} conc. {a}",
-    "{n} level {a} in coating",
-    "{n} {a} (homogeneous material)",
-    "{n} content of {a} in PVC insulation",
-    "test report: {n} = {a}",
-    "{a} {n} in paint",
-    "solder contains {a} {n}",
-    "{n} {a} in plastic housing",
-    "analysis shows {n} at {a}",
-    "supplier declares {a} {n}",
-    "{n} in pigment {a}",
-    "XRF screening: {n} {a}",
-    "{n} ~{a}",
-    "{n} content: {a} by XRF",
-    "found {a} {n} in the coating",
-    "{n} at {a} per lab report",
-]
-UPPER_BOUND = [
-    "{n} < {a}",
-    "{n} <{a}",
-    "{n} below {a}",
-    "{n} max. {a}",
-    "{n} \u2264 {a}",
-    "{n} less than {a}",
-    "max {a} {n}",
-    "{n} not exceeding {a}",
-    "{n} under {a}",
-]
-LOWER_BOUND = ["{n} > {a}", "{n} above {a}", "more than {a} {n}", "{n} exceeds {a}", "{n} over {a}"]
-
-PB_ALLOYS = {
-    "steel": [
-        "free-machining steel",
-        "free-cutting steel",
-        "leaded steel 11SMnPb30",
-        "machining steel",
-        "steel (free-cutting grade)",
-        "automatic steel 11SMnPb37",
-        "steel for machining",
-    ],
-    "aluminium": [
-        "aluminium alloy",
-        "Al alloy 6262",
-        "aluminum alloy 2011",
-        "AlCuMgPb alloy",
-        "aluminium machining alloy",
-        "alu alloy",
-        "aluminium alloy EN AW-6012",
-    ],
-    "copper": [
-        "brass",
-        "brass",
-        "brass CuZn39Pb3",
-        "CW614N brass",
-        "bronze",
-        "leaded bronze",
-        "copper alloy",
-        "gunmetal",
-        "CuZn40Pb2 brass",
-        "leaded brass",
-    ],
-}
-ALLOY_PARTS = {
-    "steel": ["shaft", "pin", "bolt", "valve stem", "fitting", "screw", "spindle"],
-    "aluminium": ["housing", "valve body", "connector", "piston", "manifold block"],
-    "copper": [
-        "fitting",
-        "bushing",
-        "valve body",
-        "terminal",
-        "insert",
-        "nipple",
-        "bearing shell",
-        "union nut",
-    ],
-}
-ALLOY_PHRASES = [
-    "{p} made of {m}, {n} {a}",
-    "{m} {p} with {a} {n}",
-    "{m} {p} ({n} {a})",
-    "{p}: {m}, {n} content {a}",
-    "{n} {a} in {m} {p}",
-    "{m} {p}, {a} {n} as alloying element",
-    "{p} in {m} - {n} {a}",
-    "{m} {p}, {n}={a}",
-]
-ALLOY_NO_AMOUNT = ["{m} {p}", "{p} made of {m}", "{p} of {m}", "{p} in {m}"]
-
-# ------------------------------------------------------------- refrigerants
-
-REFRIGERANT_NAMES = {
-    "R-134a": ["R-134a", "R134a", "HFC-134a", "HFC134a", "R 134a", "R-134A"],
-    "R-12": ["R-12", "R12", "CFC-12", "Freon-12", "Freon 12"],
-    "R-22": ["R-22", "R22", "HCFC-22"],
-    "R-1234yf": ["R-1234yf", "R1234yf", "HFO-1234yf", "HFO1234yf", "R-1234YF"],
-    "R-744": ["R-744", "R744", "R-744 (CO2)", "CO2 (R744)"],
-    "R-152a": ["R-152a", "R152a", "HFC-152a", "HFC152a"],
-}
-REFRIGERANT_PHRASES = [
-    "charged with {g}{r}",
-    "refrigerant: {g}{r}",
-    "{r} refrigerant",
-    "for {r} systems",
-    "A/C gas {r}",
-    "gas: {r} {g}",
-    "refrigerant charge {g}{r}",
-    "runs on {r}",
-    "filled w/ {g}{r}",
-    "system charge {g}{r}",
-    "designed for {r}",
-    "working fluid {r}",
-    "{r} circuit",
-    "refrigerant {r} {g}",
-    "{g}{r} fill",
-    "uses {r}",
-]
-
-# ------------------------------------------------------------------ airbags
-
-AN_NAMES = [
-    "ammonium nitrate propellant",
-    "AN-based propellant",
-    "PSAN propellant",
-    "phase-stabilised ammonium nitrate",
-    "phase stabilized AN",
-    "NH4NO3 gas generant",
-    "ammonium nitrate gas generant",
-    "AN propellant tablets",
-]
-DESICCANT_YES = [
-    "with desiccant",
-    "desiccant included",
-    "incl. desiccant",
-    "w/ moisture desiccant (zeolite)",
-    "desiccant pack fitted",
-    "desiccant: yes",
-    "with drying agent",
-    "moisture absorber included",
-    "desiccant sachet inside the housing",
-]
-DESICCANT_NO = [
-    "no desiccant",
-    "without desiccant",
-    "desiccant: none",
-    "desiccant not fitted",
-    "w/o desiccant",
-    "desiccant omitted",
-    "no drying agent",
-    "no moisture absorber",
-    "desiccant not used",
-]
-PROPELLANT_PHRASES = [
-    "{p}, {d}",
-    "propellant: {p} {d}",
-    "inflator uses {p} {d}",
-    "gas generant {p}; {d}",
-    "{p} {d}",
-    "inflator with {p}, {d}",
-]
-OTHER_PROPELLANTS = [
-    "guanidine nitrate",
-    "guanidine nitrate propellant",
-    "GuNi-based gas generant",
-    "tetrazole-based propellant",
-    "5-aminotetrazole propellant",
-    "stored gas (argon/helium) hybrid",
-    "non-azide propellant (guanidine nitrate)",
-]
-
-# --------------------------------------------------------------- brake hose
-
-CERT_YES = [
-    "FMVSS 106 certified",
-    "DOT marked",
-    "DOT-approved",
-    "meets FMVSS 106",
-    "FMVSS No. 106 compliant",
-    "certified to FMVSS 106",
-    "DOT stamp on ferrule",
-    "DOT marking present",
-    "cert: FMVSS 106 ok",
-    "FMVSS106 cert. attached",
-    "hose carries DOT marking",
-    "FMVSS 106 compliant per supplier certificate",
-    "DOT approved and marked",
-]
-CERT_NO = {
-    "missing": [
-        "no DOT marking",
-        "DOT marking missing",
-        "no FMVSS 106 certification",
-        "not DOT certified",
-        "FMVSS 106 cert not provided",
-        "without DOT marking",
-    ],
-    "pending": [
-        "FMVSS 106 certification pending",
-        "DOT cert pending",
-        "awaiting FMVSS 106 approval",
-        "FMVSS 106 test scheduled, not yet certified",
-    ],
-    "failed": [
-        "failed FMVSS 106 burst test",
-        "FMVSS 106 certification failed",
-        "failed DOT whip test",
-        "did not pass FMVSS 106",
-    ],
-    "unknown": [
-        "FMVSS 106 status unknown",
-        "certification paperwork outstanding",
-        "DOT status to be confirmed",
-        "cert documents not received yet",
-    ],
-}
 
 # --------------------------------------------------------------- components
 
@@ -460,6 +67,15 @@ COMPONENTS = {
         "flexible brake hose",
         "braided brake hose",
         "brake hose assy",
+    ],
+    "hose": [
+        "coolant hose",
+        "power steering hose",
+        "fuel hose",
+        "heater hose",
+        "washer fluid hose",
+        "radiator hose",
+        "turbo intercooler hose",
     ],
     "electrical": [
         "wiring harness",
@@ -845,6 +461,12 @@ NOTES = [
     "service part",
     "fits models {y}-{y2}",
     "VDA 6.3 audit done",
+    "RoHS compliant",
+    "REACH SVHC declaration on file",
+    "IMDS approved",
+    "see attached CoC",
+    "2 pcs per vehicle",
+    "lead time {q} days",
     "efficiency 92 %",
     "duty cycle 60 %",
 ]
@@ -918,17 +540,35 @@ def notes(rng: random.Random, k: int) -> list[str]:
     return [_fill(rng, rng.choice(NOTES)) for _ in range(k)]
 
 
+STATEMENT_WRAPPERS = [
+    "supplier confirms {s}",
+    "per CoC: {s}",
+    "according to the lab report, {s}",
+    "IMDS entry: {s}",
+    "as declared by supplier: {s}",
+    "{s} (per supplier)",
+    "{s} (checked)",
+    "note: {s}",
+    "material data sheet says {s}",
+]
+
+
+def wrap_statement(rng: random.Random, statement: str) -> str:
+    """A regulated statement inside a reporting phrase that does not change its meaning."""
+    return rng.choice(STATEMENT_WRAPPERS).format(s=statement)
+
+
 def frame(rng: random.Random, component: str, body: list[str], extra: list[str]) -> str:
-    """Arrange header, body clauses and notes in one of several styles."""
+    """Arrange header, body clauses and notes in one of twenty styles."""
     pn = part_number(rng)
     pn_text = rng.choice((f"P/N {pn}", f"PN {pn}", f"part no. {pn}", f"#{pn}", pn, f"ref {pn}"))
     supplier = rng.choice(SUPPLIERS)
     has_pn, has_sup = rng.random() < 0.6, rng.random() < 0.6
-    sep = rng.choice((", ", ", ", "; ", " / ", ". ", " + "))
+    sep = rng.choice((", ", ", ", "; ", " / ", ". ", " + ", " and "))
     content = sep.join(body) if body else rng.choice(("no further details", "std part"))
     tail = ", ".join(extra)
     comp = component if rng.random() < 0.5 else component.capitalize()
-    style = rng.randrange(10)
+    style = rng.randrange(20)
     pn_bit = f" {pn_text}" if has_pn else ""
     sup_bit = supplier if has_sup else rng.choice(("supplier unknown", "in-house"))
     if style == 0:
@@ -953,6 +593,27 @@ def frame(rng: random.Random, component: str, body: list[str], extra: list[str])
         )
     elif style == 8:
         text = f"{comp}{pn_bit} received, {content}. {tail}"
-    else:
+    elif style == 9:
         text = f"Description of {component}: {content}. {sup_bit}{pn_bit}. {tail}"
-    return " ".join(text.replace(" .", ".").replace(", ,", ",").split()).strip(" ,;-|")
+    elif style == 10:
+        text = f"{sup_bit} delivered {component}{pn_bit}; {content}. {tail}"
+    elif style == 11:
+        text = f"Material declaration {component}{pn_bit}: {content}. {tail}"
+    elif style == 12:
+        text = f"Technician note - {comp}: {content}" + (f" ({tail})" if tail else "")
+    elif style == 13:
+        text = f"{comp}, {content}" + (f", {tail}" if tail else "")
+    elif style == 14:
+        text = f"Checked {component}{pn_bit} at incoming inspection: {content}. {tail}"
+    elif style == 15:
+        text = f"{content} - {comp} ({sup_bit})" + (f". {tail}" if tail else "")
+    elif style == 16:
+        text = f"Notes on {component}{pn_bit}: {content}. {tail}"
+    elif style == 17:
+        text = f"Item: {comp} / Supplier: {sup_bit} / Notes: {content} / {tail}"
+    elif style == 18:
+        text = f"{comp}{pn_bit} -- {content} -- {tail}"
+    else:
+        text = f"Returned {component}{pn_bit} from {sup_bit}, {content}; {tail}"
+    text = re.sub(r"\s+\.(?=\s|$)", ".", text).replace(", ,", ",")
+    return " ".join(text.split()).strip(" ,;-|/")

@@ -1,23 +1,38 @@
-"""Evaluate a trained model, compare it with the champion, decide promote/keep.
+"""Evaluate a trained model, analyse its errors, compare it with the champion, decide.
 
 Reads any CSV with ``description`` and ``label`` columns (``rule`` adds
-per-rule recall). Writes into ``--out``:
+per-rule recall; ``component_id`` names rows). Each model predicts
+``non_compliant`` at its own decision threshold (``compliance_meta.json``,
+chosen on the validation split by ``train.py``; ``--threshold`` overrides the
+challenger's). Writes into ``--out``:
 
-- ``metrics.json``: challenger metrics, champion metrics (when one exists),
-  baseline metrics (with ``--baseline-train-file``) and the decision;
+- ``metrics.json``: challenger metrics at its threshold (accuracy, macro-F1,
+  per-class precision/recall/F1, confusion matrix, per-rule recall, metrics
+  per slice, and the arg-max figures at 0.5 beside them), champion metrics
+  (when one exists), baseline metrics (with ``--baseline-train-file``), errors
+  grouped by rule and by slice, and the decision;
+- ``predictions.csv`` (every row: text, label, prediction, probability,
+  slices, input flags), ``errors.csv`` (the wrong rows) and
+  ``error_summary.md`` (aggregate tables only); see ``error_analysis.py``;
 - ``confusion_matrix.png``;
 - ``decision.json``: ``{"promote": bool, "reason": str, ...}`` for register.py.
 
 The champion is a model directory (``--champion-dir``) or the registered
 MLflow model's version under alias ``champion`` (``--registered-model``;
 tracking/registry URI from ``MLFLOW_TRACKING_URI``). Promote when no champion
-exists or ``challenger macro-F1 >= champion macro-F1 + min_delta``.
+exists or ``challenger macro-F1 >= champion macro-F1 + min_delta`` (each at its
+own threshold).
+
+The TF-IDF baseline chooses its threshold on ``--baseline-val-file`` (default:
+``validation.csv`` beside ``--baseline-train-file`` when there is one) for the
+challenger's target recall.
 
 CLI::
 
     python evaluate.py --model-dir OUT/model --test-file D/test.csv --out OUT/eval \
         [--registered-model compliance-nlp | --champion-dir DIR] [--min-delta 0.0] \
-        [--baseline-train-file D/train.csv]
+        [--baseline-train-file D/train.csv [--baseline-val-file D/validation.csv]] \
+        [--threshold 0.5]
 """
 
 from __future__ import annotations
@@ -31,7 +46,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from modeling import LABELS, RULES, load_model_dir, predict_proba, read_labelled_csv
+from error_analysis import analyse, write_reports
+from modeling import LABELS, RULES, decision_threshold, load_model_dir, predict_proba
+from thresholds import DEFAULT_MAX_THRESHOLD, DEFAULT_TARGET_RECALL, binary_scores, predict_at
 
 
 @dataclass(frozen=True)
@@ -138,10 +155,36 @@ def plot_confusion(matrix: list[list[int]], path: Path, title: str) -> Path:
     return path
 
 
-def score_model_dir(model_dir: str | Path, texts: list[str]) -> list[int]:
-    """Predicted label ids from a model directory (blocks)."""
+def score_model_dir(model_dir: str | Path, texts: list[str]) -> tuple[list[float], dict[str, Any]]:
+    """Probabilities of ``non_compliant`` from a model directory, and its meta (blocks)."""
     loaded = load_model_dir(model_dir)
-    return [int(p >= 0.5) for p in predict_proba(loaded, texts)]
+    return predict_proba(loaded, texts), loaded.meta
+
+
+def metrics_at(
+    y_true: list[int], probs: list[float], threshold: float, rules: list[str]
+) -> dict[str, Any]:
+    """``compute_metrics`` at ``threshold`` with the threshold and the arg-max
+    (0.5) figures beside it. Pure."""
+    metrics = compute_metrics(y_true, predict_at(probs, threshold), rules)
+    metrics["threshold"] = threshold
+    argmax = predict_at(probs, 0.5 + 1e-12)
+    metrics["argmax"] = {
+        "accuracy": sum(a == b for a, b in zip(y_true, argmax, strict=True)) / max(1, len(argmax)),
+        **binary_scores(y_true, argmax),
+    }
+    return metrics
+
+
+def read_eval_csv(path: str | Path) -> tuple[list[str], list[int], list[str], list[str] | None]:
+    """Texts, label ids, rules and component ids (None without that column)."""
+    import pandas as pd
+    from modeling import read_labelled_csv
+
+    texts, labels, rules = read_labelled_csv(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    ids = frame["component_id"].tolist() if "component_id" in frame.columns else None
+    return texts, labels, rules, ids
 
 
 def champion_from_registry(name: str, alias: str, dst: Path) -> tuple[Path, str] | None:
@@ -170,14 +213,23 @@ def evaluate(
     alias: str = "champion",
     min_delta: float = 0.0,
     baseline_train_file: str | Path | None = None,
+    baseline_val_file: str | Path | None = None,
+    threshold: float | None = None,
 ) -> dict[str, Any]:
     """Score challenger (and champion, and optionally the TF-IDF baseline) on
-    ``test_file``; write metrics.json, decision.json, confusion_matrix.png.
+    ``test_file``; write metrics.json, decision.json, predictions.csv,
+    errors.csv, error_summary.md and confusion_matrix.png.
     Blocks; overwrites files in ``out_dir``. Returns the metrics document."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    texts, y_true, rules = read_labelled_csv(test_file)
-    challenger = compute_metrics(y_true, score_model_dir(model_dir, texts), rules)
+    texts, y_true, rules, ids = read_eval_csv(test_file)
+    probs, meta = score_model_dir(model_dir, texts)
+    chosen = decision_threshold(meta) if threshold is None else threshold
+    challenger = metrics_at(y_true, probs, chosen, rules)
+    challenger["threshold_source"] = "--threshold" if threshold is not None else "model meta"
+    challenger["threshold_choice"] = meta.get("threshold")
+    analysis = analyse(texts, y_true, rules, probs, chosen, ids)
+    challenger["per_slice"] = analysis["per_slice"]
     plot_confusion(
         challenger["confusion_matrix"], out / "confusion_matrix.png", f"challenger (n={len(texts)})"
     )
@@ -185,6 +237,7 @@ def evaluate(
         "test_file": str(test_file),
         "model_dir": str(model_dir),
         "challenger": challenger,
+        "error_analysis": {"by_rule": analysis["by_rule"], "by_slice": analysis["by_slice"]},
     }
     champion_f1 = None
     with tempfile.TemporaryDirectory() as tmp:
@@ -196,15 +249,29 @@ def evaluate(
             if found is not None:
                 source = (found[0], f"models:/{registered_model}@{alias} (v{found[1]})")
         if source is not None:
-            champion = compute_metrics(y_true, score_model_dir(source[0], texts), rules)
+            champion_probs, champion_meta = score_model_dir(source[0], texts)
+            champion = metrics_at(y_true, champion_probs, decision_threshold(champion_meta), rules)
             champion["source"] = source[1]
             doc["champion"] = champion
             champion_f1 = champion["macro_f1"]
+    baseline_slices = None
     if baseline_train_file is not None:
         from baseline import fit_and_score
 
-        doc["baseline"] = fit_and_score(baseline_train_file, test_file)
+        if baseline_val_file is None:
+            beside = Path(baseline_train_file).with_name("validation.csv")
+            baseline_val_file = beside if beside.is_file() else None
+        choice = meta.get("threshold") or {}
+        doc["baseline"] = fit_and_score(
+            baseline_train_file,
+            test_file,
+            val_file=baseline_val_file,
+            target_recall=choice.get("target_recall", DEFAULT_TARGET_RECALL),
+            max_threshold=choice.get("max_threshold", DEFAULT_MAX_THRESHOLD),
+        )
+        baseline_slices = doc["baseline"]["per_slice"]
         doc["margin_macro_f1_vs_baseline"] = challenger["macro_f1"] - doc["baseline"]["macro_f1"]
+    write_reports(out, Path(test_file).name, analysis, baseline_slices)
     decision = decide(challenger["macro_f1"], champion_f1, min_delta)
     doc["decision"] = asdict(decision)
     (out / "metrics.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
@@ -225,6 +292,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--alias", default="champion")
     p.add_argument("--min-delta", type=float, default=0.0)
     p.add_argument("--baseline-train-file")
+    p.add_argument(
+        "--baseline-val-file",
+        help="where the baseline chooses its threshold (default: validation.csv beside "
+        "--baseline-train-file)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        help="decision threshold for the challenger (default: the one in its compliance_meta.json)",
+    )
     a = p.parse_args(argv)
     doc = evaluate(
         a.model_dir,
@@ -235,14 +312,23 @@ def main(argv: list[str] | None = None) -> int:
         a.alias,
         a.min_delta,
         a.baseline_train_file,
+        a.baseline_val_file,
+        a.threshold,
     )
+    challenger = doc["challenger"]
     summary = {
-        "macro_f1": doc["challenger"]["macro_f1"],
-        "accuracy": doc["challenger"]["accuracy"],
+        "threshold": challenger["threshold"],
+        "macro_f1": challenger["macro_f1"],
+        "accuracy": challenger["accuracy"],
+        "recall_non_compliant": challenger["per_class"]["non_compliant"]["recall"],
+        "precision_non_compliant": challenger["per_class"]["non_compliant"]["precision"],
         "decision": doc["decision"],
     }
     if "baseline" in doc:
         summary["baseline_macro_f1"] = doc["baseline"]["macro_f1"]
+        summary["baseline_recall_non_compliant"] = doc["baseline"]["per_class"]["non_compliant"][
+            "recall"
+        ]
     print(json.dumps(summary, indent=2))
     return 0
 

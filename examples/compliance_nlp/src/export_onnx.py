@@ -16,7 +16,9 @@ Checks made on every export:
   ``fp32_tolerance`` (raises ``ExportCheckFailed`` otherwise). The int8
   difference is reported, not gated: quantisation is judged on quality.
 * **quality** (when a labelled CSV is given): macro-F1 of fp32 and int8 ONNX
-  on that file; int8 may lose at most ``max_f1_drop`` (absolute, 0.01 = one
+  on that file at the model's decision threshold (``compliance_meta.json``,
+  as ``score.py`` serves it), with the recall of ``non_compliant`` beside it;
+  int8 may lose at most ``max_f1_drop`` macro-F1 (absolute, 0.01 = one
   point). A larger loss writes the report and then raises ``ExportCheckFailed``.
 
 Usage::
@@ -45,7 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from modeling import (  # noqa: E402
     LABELS,
     META_FILE,
-    TEXT_NORMALIZATION,
+    NORMALIZING_VERSIONS,
+    decision_threshold,
     normalize_text,
     read_labelled_csv,
     read_meta,
@@ -97,6 +100,9 @@ class ExportReport:
     int8_macro_f1: float | None = None
     int8_f1_drop: float | None = None
     max_f1_drop: float | None = None
+    decision_threshold: float | None = None
+    fp32_recall_non_compliant: float | None = None
+    int8_recall_non_compliant: float | None = None
     passed: bool = True
     problems: list[str] = field(default_factory=list)
 
@@ -117,7 +123,7 @@ def macro_f1(y_true: list[int], y_pred: list[int], n_classes: int = len(LABELS))
 
 
 def _prepare(texts: list[str], meta: dict[str, Any]) -> list[str]:
-    if meta.get("text_normalization") == TEXT_NORMALIZATION:
+    if meta.get("text_normalization") in NORMALIZING_VERSIONS:
         return [normalize_text(t) for t in texts]
     return list(texts)
 
@@ -141,7 +147,12 @@ def _ort_logits(session: Any, encoded: dict[str, Any]) -> Any:
     return session.run(["logits"], feeds)[0]
 
 
-def _predict_ids(session: Any, tokenizer: Any, texts: list[str], max_length: int) -> list[int]:
+def _predict_ids(
+    session: Any, tokenizer: Any, texts: list[str], max_length: int, threshold: float = 0.5
+) -> list[int]:
+    """Labels at ``threshold`` on P(non_compliant), as ``score.py`` assigns them."""
+    import numpy as np
+
     preds: list[int] = []
     for start in range(0, len(texts), 64):
         enc = tokenizer(
@@ -151,8 +162,16 @@ def _predict_ids(session: Any, tokenizer: Any, texts: list[str], max_length: int
             padding=True,
             return_tensors="np",
         )
-        preds.extend(int(i) for i in _ort_logits(session, dict(enc)).argmax(axis=-1))
+        logits = _ort_logits(session, dict(enc)).astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        preds.extend(int(p >= threshold) for p in probs[:, 1])
     return preds
+
+
+def _recall(y_true: list[int], y_pred: list[int]) -> float | None:
+    positives = [p for t, p in zip(y_true, y_pred, strict=True) if t == 1]
+    return sum(positives) / len(positives) if positives else None
 
 
 def _torch_export(model: Any, encoded: dict[str, Any], path: Path, opset: int) -> None:
@@ -287,8 +306,13 @@ def export_model(
         if max_eval_rows is not None:
             texts, y_true = texts[:max_eval_rows], y_true[:max_eval_rows]
         prepared = _prepare(texts, meta)
-        f1_fp32 = macro_f1(y_true, _predict_ids(fp32_session, tokenizer, prepared, max_length))
-        f1_int8 = macro_f1(y_true, _predict_ids(int8_session, tokenizer, prepared, max_length))
+        threshold = decision_threshold(meta)
+        pred_fp32 = _predict_ids(fp32_session, tokenizer, prepared, max_length, threshold)
+        pred_int8 = _predict_ids(int8_session, tokenizer, prepared, max_length, threshold)
+        f1_fp32, f1_int8 = macro_f1(y_true, pred_fp32), macro_f1(y_true, pred_int8)
+        report.decision_threshold = threshold
+        report.fp32_recall_non_compliant = _recall(y_true, pred_fp32)
+        report.int8_recall_non_compliant = _recall(y_true, pred_int8)
         report.eval_data = str(Path(eval_data).resolve())
         report.eval_rows = len(texts)
         report.fp32_macro_f1, report.int8_macro_f1 = f1_fp32, f1_int8

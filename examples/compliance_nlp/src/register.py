@@ -114,6 +114,7 @@ def register(
         "data_sha256": meta["data_sha256"],
         "base_model": meta["base_model"],
         "decision_reason": decision.get("reason", ""),
+        "decision_threshold": str(meta.get("decision_threshold", 0.5)),
     }
     if train_file is not None:
         import hashlib

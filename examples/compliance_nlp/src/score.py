@@ -10,8 +10,17 @@ ONNX Runtime and the fast tokenizer. ``run(raw_data)`` scores a JSON batch::
     request   {"inputs": ["description", ...]}
     response  {"predictions": [{"label": "non_compliant",
                                 "probabilities": {"compliant": 0.03,
-                                                  "non_compliant": 0.97}}, ...],
+                                                  "non_compliant": 0.97},
+                                "flags": []}, ...],
                "model_version": "compliance-nlp:3"}
+
+``label`` is ``non_compliant`` when its probability reaches the model's
+decision threshold (``decision_threshold`` in ``compliance_meta.json``, chosen
+on the validation split for a target recall; 0.5 when absent). ``flags`` lists
+what is implausible in the input, which the label does not settle:
+``concentration_above_100_percent`` and ``negative_amount`` (see
+``slices.input_flags``); such descriptions are still labelled by the rules' literal
+reading, and the flag asks a person to check the text.
 
 Bad requests get a JSON ``{"message": ...}`` body (the server's own error
 shape): 400 for a body that is not JSON, the wrong shape, non-string or empty
@@ -21,6 +30,7 @@ longer than ``COMPLIANCE_MAX_CHARS`` characters.
 Environment:
 
 ``COMPLIANCE_ONNX_VARIANT``  ``int8`` (default; falls back to fp32 when absent) or ``fp32``
+``COMPLIANCE_DECISION_THRESHOLD`` overrides the model's decision threshold (0 to 1)
 ``COMPLIANCE_ORT_THREADS``   intra-op threads (default: usable cores / ``WORKER_COUNT``, max 4)
 ``COMPLIANCE_MAX_BATCH``     default 64;  ``COMPLIANCE_MAX_CHARS`` default 2000
 ``COMPLIANCE_MODEL_VERSION`` reported version (default: meta ``model_version``, else
@@ -53,7 +63,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from modeling import TEXT_NORMALIZATION, normalize_text, read_meta  # noqa: E402
+from modeling import (  # noqa: E402
+    NORMALIZING_VERSIONS,
+    decision_threshold,
+    normalize_text,
+    read_meta,
+)
+from slices import input_flags  # noqa: E402
 
 logger = logging.getLogger("compliance_nlp.score")
 
@@ -155,6 +171,7 @@ class Scorer:
         meta: dict[str, Any],
         model_path: Path,
         model_version: str,
+        threshold: float | None = None,
     ) -> None:
         self.session = session
         self.tokenizer = tokenizer
@@ -162,12 +179,21 @@ class Scorer:
         self.meta = meta
         self.model_path = model_path
         self.model_version = model_version
+        self.threshold = decision_threshold(meta) if threshold is None else threshold
 
     @classmethod
     def load(
-        cls, model_root: str | Path, variant: str = "int8", threads: int | None = None
+        cls,
+        model_root: str | Path,
+        variant: str = "int8",
+        threads: int | None = None,
+        threshold: float | None = None,
     ) -> Scorer:
-        """Load the model below ``model_root``; blocks a second or two. Raises ``ModelNotFound``."""
+        """Load the model below ``model_root``; blocks a second or two. ``threshold``
+        overrides the meta's decision threshold. Raises ``ModelNotFound``, and
+        ``ValueError`` for a threshold outside [0, 1]."""
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"decision threshold must be within [0, 1], got {threshold}")
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -194,11 +220,12 @@ class Scorer:
             meta=meta,
             model_path=path,
             model_version=_model_version(meta, Path(model_root)),
+            threshold=threshold,
         )
 
     def encode(self, texts: list[str]) -> dict[str, np.ndarray]:
         """Model inputs for ``texts`` (normalised as at training time, padded to the longest)."""
-        if self.meta.get("text_normalization") == TEXT_NORMALIZATION:
+        if self.meta.get("text_normalization") in NORMALIZING_VERSIONS:
             texts = [normalize_text(t) for t in texts]
         encodings = self.tokenizer.encode_batch(texts)
         feeds = {
@@ -217,17 +244,25 @@ class Scorer:
         return exp / exp.sum(axis=1, keepdims=True)
 
     def predict(self, texts: list[str]) -> list[dict[str, Any]]:
-        """``[{"label": ..., "probabilities": {label: p, ...}}, ...]`` for ``texts``."""
+        """``[{"label": ..., "probabilities": {label: p, ...}, "flags": [...]}, ...]``."""
         probs = self.predict_proba(texts)
         return [
             {
-                "label": self.labels[int(row.argmax())],
+                "label": self.labels[1 if row[1] >= self.threshold else 0],
                 "probabilities": {
                     lab: round(float(p), 6) for lab, p in zip(self.labels, row, strict=True)
                 },
+                "flags": input_flags(normalize_source(text)),
             }
-            for row in probs
+            for text, row in zip(texts, probs, strict=True)
         ]
+
+
+def normalize_source(text: str) -> str:
+    """Unicode-normalised text for the input checks (NFKC; the minus sign as ``-``)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text).replace("\u2212", "-")
 
 
 def _pad_token(export_dir: Path) -> str:
@@ -328,6 +363,7 @@ class AzureCollector:
                 {
                     "label": [p["label"] for p in predictions],
                     "p_non_compliant": [p["probabilities"]["non_compliant"] for p in predictions],
+                    "flags": [",".join(p["flags"]) for p in predictions],
                 }
             ),
             context,
@@ -375,7 +411,15 @@ def init() -> None:
     if not model_root:
         raise ModelNotFound("AZUREML_MODEL_DIR is not set; point it at the registered model")
     variant = os.environ.get("COMPLIANCE_ONNX_VARIANT", "int8").strip().lower()
-    scorer = Scorer.load(model_root, variant)
+    configured = os.environ.get("COMPLIANCE_DECISION_THRESHOLD", "").strip()
+    try:
+        threshold = float(configured) if configured else None
+    except ValueError:
+        raise ValueError(
+            f"COMPLIANCE_DECISION_THRESHOLD={configured!r} is not a number; "
+            "give a probability between 0 and 1 or unset it to use the model's own"
+        ) from None
+    scorer = Scorer.load(model_root, variant, threshold=threshold)
     collect_dir = os.environ.get("COMPLIANCE_COLLECT_DIR") or os.environ.get(
         "MLOPS_DATA_COLLECTION_DIR"
     )
@@ -387,9 +431,10 @@ def init() -> None:
         azure=_azure_collector(),
     )
     logger.info(
-        "serving %s (version %s, %d intra-op threads)",
+        "serving %s (version %s, threshold %.4g, %d intra-op threads)",
         scorer.model_path,
         scorer.model_version,
+        scorer.threshold,
         scorer.session.get_session_options().intra_op_num_threads,
     )
 

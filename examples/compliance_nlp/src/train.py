@@ -8,7 +8,11 @@ directory are logged to MLflow: the tracking URI comes from
 SQLite store under the output directory.
 
 Writes ``<out>/model/`` per the contract in ``modeling.py`` and
-``<out>/train_summary.json``.
+``<out>/train_summary.json``. The decision threshold is chosen on the
+validation split for a target recall of ``non_compliant`` (``--target-recall``,
+default 0.98; see ``thresholds.py``) and stored in ``compliance_meta.json``.
+Progress (step, loss, samples/s, time left) goes to the log every
+``--log-every`` steps, with a progress bar when stderr is a terminal.
 
 CLI::
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import random
@@ -30,17 +35,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from batching import BucketBatchSampler, encode_file
 from modeling import (
     ID2LABEL,
     LABEL2ID,
     LABELS,
     TEXT_NORMALIZATION,
     file_sha256,
-    normalize_text,
-    read_labelled_csv,
     resolve_base_model,
     write_meta,
 )
+from progress import TrainingProgress, configure_logging, format_duration
+from thresholds import DEFAULT_MAX_THRESHOLD, DEFAULT_TARGET_RECALL, choose_threshold
+
+logger = logging.getLogger("compliance_nlp.train")
 
 
 @dataclass
@@ -67,6 +75,9 @@ class TrainConfig:
     run_name: str | None = None
     log_model: bool = True
     validate: bool = True
+    target_recall: float = DEFAULT_TARGET_RECALL
+    max_threshold: float = DEFAULT_MAX_THRESHOLD
+    progress_bar: bool | None = None  # None: when stderr is a terminal
 
 
 @dataclass
@@ -123,94 +134,20 @@ def _seed_everything(seed: int, deterministic: bool) -> None:
 
 
 # --------------------------------------------------------------------------
-# Data
+# Evaluation during training
 # --------------------------------------------------------------------------
 
 
-class _Encoded:
-    """Pre-tokenised examples in one padded array; ``collate`` cuts each batch
-    to its longest row with numpy slicing (no per-row Python work)."""
-
-    def __init__(self, ids: list[list[int]], labels: list[int], pad_id: int) -> None:
-        import numpy as np
-
-        self.lengths = np.array([len(row) for row in ids], dtype=np.int64)
-        width = int(self.lengths.max()) if len(ids) else 1
-        self.array = np.full((len(ids), width), pad_id, dtype=np.int64)
-        for row, values in enumerate(ids):
-            self.array[row, : len(values)] = values
-        self.labels = np.asarray(labels, dtype=np.int64)
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, index: int) -> int:
-        return index
-
-    def collate(self, indices: list[int]) -> dict[str, Any]:
-        import numpy as np
-        import torch
-
-        idx = np.asarray(indices)
-        lengths = self.lengths[idx]
-        width = int(lengths.max())
-        input_ids = torch.from_numpy(np.ascontiguousarray(self.array[idx, :width]))
-        mask = torch.from_numpy((np.arange(width)[None, :] < lengths[:, None]).astype(np.int64))
-        return {
-            "input_ids": input_ids,
-            "attention_mask": mask,
-            "labels": torch.from_numpy(self.labels[idx]),
-        }
-
-
-class BucketBatchSampler:
-    """Batches of similar length: shuffled indices are cut into chunks of
-    ``batch_size * chunk_batches``, sorted by length inside a chunk, batched,
-    and the batches shuffled. Less padding, same randomness across epochs
-    (seeded by ``seed + epoch``); wraps a RandomSampler or DistributedSampler.
-    """
-
-    def __init__(
-        self, sampler: Any, lengths: list[int], batch_size: int, seed: int, chunk_batches: int = 50
-    ) -> None:
-        self.sampler, self.lengths, self.batch_size = sampler, lengths, batch_size
-        self.seed, self.chunk, self.epoch = seed, batch_size * chunk_batches, 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-        if hasattr(self.sampler, "set_epoch"):
-            self.sampler.set_epoch(epoch)
-
-    def __iter__(self) -> Any:
-        indices = list(self.sampler)
-        batches: list[list[int]] = []
-        for start in range(0, len(indices), self.chunk):
-            chunk = sorted(indices[start : start + self.chunk], key=self.lengths.__getitem__)
-            batches.extend(
-                chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)
-            )
-        random.Random(self.seed + self.epoch).shuffle(batches)
-        return iter(batches)
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.sampler) / self.batch_size)
-
-
-def encode_file(path: str, tokenizer: Any, max_length: int, limit: int | None = None) -> _Encoded:
-    texts, labels, _ = read_labelled_csv(path)
-    if limit is not None:
-        texts, labels = texts[:limit], labels[:limit]
-    enc = tokenizer([normalize_text(t) for t in texts], truncation=True, max_length=max_length)
-    return _Encoded(enc["input_ids"], labels, tokenizer.pad_token_id)
-
-
-def evaluate_loader(model: Any, loader: Any, device: Any, amp: bool) -> dict[str, float]:
-    """Accuracy and macro-F1 of ``model`` over ``loader`` (blocks)."""
+def evaluate_loader(
+    model: Any, loader: Any, device: Any, amp: bool
+) -> tuple[dict[str, float], list[float], list[int]]:
+    """Arg-max accuracy and macro-F1 of ``model`` over ``loader``, with every
+    row's probability of ``non_compliant`` and its label (blocks)."""
     import torch
     from sklearn.metrics import accuracy_score, f1_score
 
     model.eval()
-    preds: list[int] = []
+    probs: list[float] = []
     gold: list[int] = []
     with torch.inference_mode(), torch.autocast("cuda", torch.bfloat16, enabled=amp):
         for batch in loader:
@@ -218,13 +155,15 @@ def evaluate_loader(model: Any, loader: Any, device: Any, amp: bool) -> dict[str
             logits = model(
                 input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
             ).logits
-            preds.extend(logits.argmax(-1).cpu().tolist())
+            probs.extend(torch.softmax(logits.float(), dim=-1)[:, 1].cpu().tolist())
             gold.extend(batch["labels"].cpu().tolist())
     model.train()
-    return {
+    preds = [int(p > 0.5) for p in probs]
+    metrics = {
         "accuracy": float(accuracy_score(gold, preds)),
         "macro_f1": float(f1_score(gold, preds, average="macro", labels=[0, 1], zero_division=0)),
     }
+    return metrics, probs, gold
 
 
 # --------------------------------------------------------------------------
@@ -406,7 +345,26 @@ def _train(config: TrainConfig) -> TrainResult:
 
     history: list[dict[str, float]] = []
     step = 0
+    val_probs: list[float] = []
+    val_gold: list[int] = []
     train_model.train()
+    progress = (
+        TrainingProgress(total_steps, config.epochs, bar=config.progress_bar) if is_main else None
+    )
+    if is_main:
+        logger.info(
+            "training %s on %d rows (%d processes, device %s, %d threads): %d epochs x %d steps"
+            " of batch %d = %d steps",
+            base,
+            len(train_data),
+            world,
+            device,
+            torch.get_num_threads(),
+            config.epochs,
+            steps_per_epoch,
+            config.batch_size,
+            total_steps,
+        )
     started = time.perf_counter()
     for epoch in range(config.epochs):
         batch_sampler.set_epoch(epoch)
@@ -427,10 +385,16 @@ def _train(config: TrainConfig) -> TrainResult:
             window += 1
             seen += batch["labels"].shape[0]
             step += 1
-            if step % config.log_every == 0 and run is not None:
-                import mlflow
+            if progress is not None:
+                progress.step(batch["labels"].shape[0] * world)
+            if step % config.log_every == 0 and is_main:
+                mean_loss = float(running / window)  # the only host sync in the loop
+                if progress is not None:
+                    progress.report(step, epoch + 1, mean_loss)
+                if run is not None:
+                    import mlflow
 
-                mlflow.log_metric("train_loss", float(running / window), step=step)
+                    mlflow.log_metric("train_loss", mean_loss, step=step)
                 running.zero_()
                 window = 0
             if config.max_steps is not None and step >= config.max_steps:
@@ -445,8 +409,22 @@ def _train(config: TrainConfig) -> TrainResult:
         if window:
             record["train_loss_last"] = float(running / window)
         if val_loader is not None:
-            for key, value in evaluate_loader(model, val_loader, device, amp).items():
+            val_metrics, val_probs, val_gold = evaluate_loader(model, val_loader, device, amp)
+            for key, value in val_metrics.items():
                 record[f"val_{key}"] = value
+        if is_main:
+            logger.info(
+                "epoch %d/%d done in %s: %.1f samples/s%s",
+                epoch + 1,
+                config.epochs,
+                format_duration(elapsed),
+                record["train_samples_per_s"],
+                "".join(
+                    f", {k} {record[k]:.4f}"
+                    for k in ("val_accuracy", "val_macro_f1")
+                    if k in record
+                ),
+            )
         if run is not None:
             import mlflow
 
@@ -457,9 +435,12 @@ def _train(config: TrainConfig) -> TrainResult:
         if config.max_steps is not None and step >= config.max_steps:
             break
     train_seconds = time.perf_counter() - started
+    if progress is not None:
+        progress.close()
 
     result = TrainResult(model_dir=str(model_dir), data_sha256=data_hash)
     if is_main:
+        threshold = _threshold(config, val_gold, val_probs)
         model.save_pretrained(model_dir)
         tokenizer.save_pretrained(model_dir)
         write_meta(
@@ -472,15 +453,27 @@ def _train(config: TrainConfig) -> TrainResult:
                 "text_normalization": TEXT_NORMALIZATION,
                 "train_file": Path(config.train_file).name,
                 "seed": config.seed,
+                "decision_threshold": threshold["threshold"],
+                "threshold": threshold,
             },
         )
         final = dict(history[-1]) if history else {}
         final.update(train_seconds=train_seconds, steps=float(step))
+        if threshold.get("chosen_on"):
+            final.update(
+                val_threshold=threshold["threshold"],
+                val_recall_at_threshold=threshold["recall"],
+                val_precision_at_threshold=threshold["precision"],
+                val_macro_f1_at_threshold=threshold["macro_f1"],
+            )
         result.metrics = {k: float(v) for k, v in final.items()}
         if run is not None:
             import mlflow
 
             mlflow.log_metric("train_seconds", train_seconds)
+            mlflow.log_metrics(
+                {k: v for k, v in result.metrics.items() if "threshold" in k}, step=len(history)
+            )
             if config.log_model:
                 mlflow.log_artifacts(str(model_dir), artifact_path="model")
             result.run_id = run.info.run_id
@@ -501,6 +494,29 @@ def _train(config: TrainConfig) -> TrainResult:
         dist.barrier()
         dist.destroy_process_group()
     return result
+
+
+def _threshold(config: TrainConfig, gold: list[int], probs: list[float]) -> dict[str, Any]:
+    """The decision threshold from the last validation pass (0.5 without one)."""
+    if not gold or 1 not in gold:
+        reason = "no validation file" if not gold else "no non_compliant rows in validation"
+        logger.info("decision threshold 0.5 (%s)", reason)
+        return {"threshold": 0.5, "chosen_on": None, "reason": reason}
+    choice = choose_threshold(
+        gold, probs, config.target_recall, config.max_threshold, Path(config.val_file or "").name
+    )
+    logger.info(
+        "decision threshold %.4g for target non_compliant recall %.2f on %s "
+        "(uncapped %.4g): recall %.4f, precision %.4f, macro-F1 %.4f",
+        choice.threshold,
+        choice.target_recall,
+        choice.chosen_on,
+        choice.uncapped_threshold,
+        choice.recall,
+        choice.precision,
+        choice.macro_f1,
+    )
+    return choice.to_dict()
 
 
 def _tracking_uri() -> str:
@@ -538,6 +554,26 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         help="do not copy the model directory into the MLflow run",
     )
     p.add_argument(
+        "--target-recall",
+        type=float,
+        default=TrainConfig.target_recall,
+        help="recall of non_compliant the decision threshold must reach on --val-file",
+    )
+    p.add_argument(
+        "--max-threshold",
+        type=float,
+        default=TrainConfig.max_threshold,
+        help="upper bound of the decision threshold (1.0: no bound)",
+    )
+    p.add_argument(
+        "--no-progress-bar",
+        dest="progress_bar",
+        action="store_const",
+        const=False,
+        default=None,
+        help="no progress bar even at a terminal (log lines stay)",
+    )
+    p.add_argument(
         "--skip-validation",
         dest="validate",
         action="store_false",
@@ -563,11 +599,17 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         run_name=a.run_name,
         log_model=a.log_model,
         validate=a.validate,
+        target_recall=a.target_recall,
+        max_threshold=a.max_threshold,
+        progress_bar=a.progress_bar,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    result = train(parse_args(argv))
+    config = parse_args(argv)
+    if _dist_env()[0] == 0:
+        configure_logging()
+    result = train(config)
     if _dist_env()[0] == 0:
         print(
             json.dumps(

@@ -31,13 +31,21 @@ def mlflow_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Output dir of a few-step training run on the sample (max_length 32)."""
+    """Output dir of a few-step training run on the sample (max_length 32), with its
+    progress log in ``train.log``."""
+    import logging
     import os
 
     import train
 
     out = tmp_path_factory.mktemp("tiny-run")
     old = os.environ.pop("MLFLOW_TRACKING_URI", None)
+    # keep the run's progress log beside it (train.log) for the tests to read
+    handler = logging.FileHandler(out / "train.log", encoding="utf-8")
+    log = logging.getLogger("compliance_nlp.train")
+    log.addHandler(handler)
+    level = log.level
+    log.setLevel(logging.INFO)
     try:
         train.train(
             train.TrainConfig(
@@ -53,6 +61,9 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
             )
         )
     finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+        handler.close()
         if old is not None:
             os.environ["MLFLOW_TRACKING_URI"] = old
     return out

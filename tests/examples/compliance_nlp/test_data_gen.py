@@ -1,4 +1,5 @@
-"""Data generator: the rule engine against the spec, reproducibility, format and variety."""
+"""Data generator: the rule engine against the spec and its conventions, reproducibility,
+format, variety, and what technicians write (designations, devices, negations, units)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ import re
 from pathlib import Path
 
 import data_gen
+import data_vocab_regulated as R
 import pytest
+import rule_engine
+import statements
 from data_gen import Fact, label_facts
 from modeling import normalize_text
+from slices import alloy_families
 
 S = "substance"
 
@@ -52,10 +57,37 @@ S = "substance"
         ([Fact("brake_hose", "hose", cert="certified")], ("compliant", "")),
         *[
             ([Fact("brake_hose", "hose", cert=c)], ("non_compliant", "R8"))
-            for c in ("missing", "pending", "failed", "unknown", "unstated")
+            for c in ("missing", "pending", "failed", "other_standard", "unknown", "unstated")
         ],
         ([Fact(S, "decaBDE", amount=0.02)], ("compliant", "")),
         ([Fact(S, "decaBDE", amount=0.5)], ("non_compliant", "R9")),
+        # bounds: "< limit" is compliant, "> limit" violates
+        ([Fact(S, "Pb", amount=0.1, bound="upper")], ("compliant", "")),
+        ([Fact(S, "Cd", amount=0.01, bound="lower")], ("non_compliant", "R4")),
+        ([Fact(S, "Pb", amount=4.0, bound="upper", alloy="copper")], ("compliant", "")),
+        # qualitative statements decide by what they say
+        ([Fact(S, "Hg", qualifier="above_limit")], ("non_compliant", "R2")),
+        ([Fact(S, "Cd", qualifier="within_limit")], ("compliant", "")),
+        # implausible amounts: negative means not present, above 100 % is above the limit
+        ([Fact(S, "Pb", amount=-0.05)], ("compliant", "")),
+        ([Fact(S, "Cd", amount=150.0)], ("non_compliant", "R4")),
+        # lead in an alloy outside the exemptions, or above the alloy's own limit
+        ([Fact(S, "Pb", amount=0.2)], ("non_compliant", "R1")),
+        ([Fact(S, "Pb", amount=0.5, alloy="steel")], ("non_compliant", "R1")),
+        ([Fact(S, "Pb", amount=0.6, alloy="aluminium")], ("non_compliant", "R1")),
+        ([Fact(S, "Pb", amount=5.0, alloy="copper")], ("non_compliant", "R1")),
+        # R6: the charged refrigerant counts, one the part is only compatible with does not
+        ([Fact("refrigerant", "R-134a", charged=False)], ("compliant", "")),
+        (
+            [Fact("refrigerant", "R-134a", charged=False), Fact("refrigerant", "R-1234yf")],
+            ("compliant", ""),
+        ),
+        ([Fact("refrigerant", "R-410A")], ("non_compliant", "R6")),
+        ([Fact("refrigerant", "R-290")], ("compliant", "")),
+        ([Fact("refrigerant", "unnamed", amount=1430.0)], ("non_compliant", "R6")),
+        ([Fact("refrigerant", "unnamed", amount=150.0)], ("compliant", "")),  # not above 150
+        # R8: other hoses need no certification
+        ([Fact("hose", "other")], ("compliant", "")),
         # the first violated rule wins, in R1..R9 order, whatever the text order
         ([Fact(S, "decaBDE"), Fact("refrigerant", "R-12"), Fact(S, "Hg")], ("non_compliant", "R2")),
         ([Fact(S, "Pb", present=False), Fact(S, "Cd", amount=0.02)], ("non_compliant", "R4")),
@@ -65,14 +97,26 @@ def test_rule_engine_follows_the_spec(facts: list[Fact], expected: tuple[str, st
     assert label_facts(facts) == expected
 
 
+@pytest.mark.parametrize(
+    "fact",
+    [Fact(S, "Pb", amount=0.2, bound="upper"), Fact(S, "Hg", amount=0.05, bound="lower")],
+)
+def test_bounds_the_rules_cannot_decide_are_refused(fact: Fact) -> None:
+    with pytest.raises(rule_engine.AmbiguousFact):
+        label_facts([fact])
+
+
 def test_rendered_amounts_state_exactly_the_value_the_label_uses() -> None:
     rng = random.Random(0)
+    units = set()
     for _ in range(3000):
-        pct = 10 ** rng.uniform(-5, 1.5)
-        text, stated = data_gen.render_amount(rng, pct)
-        number = re.fullmatch(r"([\d.]+)%", normalize_text(text).replace(" ", ""))
+        pct = 10 ** rng.uniform(-5, 1.5) * rng.choice((1, 1, 1, -1))
+        text, stated, scale = statements.render_amount(rng, pct)
+        units.add(scale)
+        number = re.fullmatch(r"(-?[\d.]+)%", normalize_text(text).replace(" ", ""))
         assert number, text
         assert float(number.group(1)) == pytest.approx(stated, rel=1e-6, abs=1e-12), text
+    assert units == {1.0, 0.1, 1e-4}  # percent, per mille (g/kg), ppm
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -121,18 +165,26 @@ def test_generated_data_has_the_variety_the_spec_asks_for(generated: dict[str, P
     assert rules == {f"R{i}" for i in range(1, 10)}
     compliant = sum(r["label"] == "compliant" for r in rows) / len(rows)
     assert 0.55 < compliant < 0.85
-    for unit in (r"\d ?%", r"\d ?wt\.?%", r"\d ?ppm", r"\d ?mg/kg"):
+    for unit in (r"\d ?%", r"\d ?wt\.?%", r"\d ?ppm", r"\d ?mg/kg", r"\d ?g/kg", r"\d ?% w/w"):
         assert re.search(unit, text), unit
     for word in (
         "lead-free",
         "contains no",
         "free of",
         "does not contain",
+        "non-",
         "brass",
+        "CW614N",
+        "11SMnPb30",
+        "EN AW-",
+        "lead-acid",
+        "CCFL",
         "R-152a",
+        "compatible with",
         "desiccant",
         "FMVSS 106",
         "DOT",
+        "uncertified",
         "P/N",
         "w/",
     ):
@@ -176,3 +228,63 @@ def test_cli_writes_three_splits(tmp_path: Path) -> None:
         == 0
     )
     assert [len(_read(tmp_path / f"{s}.csv")) for s in data_gen.SPLITS] == [40, 10, 10]
+
+
+@pytest.mark.parametrize("family", sorted(R.PB_ALLOYS))
+def test_every_alloy_designation_is_read_as_its_exemption_family(family: str) -> None:
+    """The slice reader (written apart from the vocabulary) puts each designation in
+    the family whose limit the rule engine applies to it."""
+    for designation in R.PB_ALLOYS[family]:
+        assert family in alloy_families(designation), designation
+
+
+def test_alloy_statements_use_the_alloy_limit() -> None:
+    rng = random.Random(3)
+    exempted = 0
+    for mode in ("within", "above") * 300:
+        text, facts = statements.lead_alloy_statement(rng, mode)
+        (fact,) = facts
+        assert fact.alloy in rule_engine.ALLOY_PB_LIMITS and fact.amount is not None
+        assert alloy_families(text), text
+        above = fact.amount > rule_engine.ALLOY_PB_LIMITS[fact.alloy]
+        assert label_facts(facts)[0] == ("non_compliant" if above else "compliant"), text
+        exempted += not above and fact.amount > rule_engine.LIMITS["Pb"]
+    assert exempted > 50  # amounts above 0.1 % that the alloy exemption allows
+
+
+def test_devices_that_contain_a_substance_are_violations_without_an_amount() -> None:
+    for subject, phrases in R.PRESENT_PHRASES.items():
+        rule = rule_engine.SUBSTANCE_RULE[subject]
+        for phrase in phrases:
+            assert not re.search(r"\d\s*(%|ppm|mg/kg)", phrase), phrase
+        assert label_facts([Fact(S, subject)]) == ("non_compliant", rule)
+
+
+def test_technician_style_never_drops_the_word_an() -> None:
+    """ "AN" (ammonium nitrate) is not the article "an"; dropping it would change the facts."""
+    rng = random.Random(0)
+    for _ in range(300):
+        styled = data_gen.technician_style("inflator with AN propellant, an o-ring", rng, "AN")
+        assert re.search(r"\ban propellant", styled, re.IGNORECASE), styled
+
+
+def test_lead_outside_an_alloy_never_shares_a_row_with_an_exempt_alloy() -> None:
+    """Otherwise "ADC12 housing, Pb 0.3 %" would be labelled against 0.1 % while a reader
+    may take the lead to be in the aluminium alloy (limit 0.4 %)."""
+    checked = 0
+    for row, facts in data_gen.generate_examples(3000, seed=17):
+        free = [f for f in facts if f.subject == "Pb" and f.present and f.alloy is None]
+        alloyed = [f for f in facts if f.alloy is not None]
+        if free and not alloyed:
+            checked += 1
+            assert not alloy_families(row["description"]), row["description"]
+    assert checked > 50
+
+
+def test_implausible_amounts_are_rare_and_labelled_literally() -> None:
+    rows = data_gen.generate_examples(6000, seed=19)
+    amounts = [[x.amount for x in f if x.kind == "substance" and x.amount] for _, f in rows]
+    above = [row for row, a in zip(rows, amounts, strict=True) if any(v > 100 for v in a)]
+    negative = [row for row, a in zip(rows, amounts, strict=True) if any(v < 0 for v in a)]
+    assert 0 < len(above) < 0.02 * len(rows) and 0 < len(negative) < 0.02 * len(rows)
+    assert all(r["label"] == "non_compliant" for r, _ in above)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 import evaluate
 import pytest
 from baseline import fit_and_score
+from error_analysis import analyse
 from evaluate import compute_metrics, decide
 
 
@@ -65,6 +67,63 @@ def test_evaluate_writes_metrics_plot_and_decision(
     decision = json.loads((tmp_path / "decision.json").read_text())
     assert decision == {**on_disk["decision"]}
     assert decision["promote"] is True and decision["reason"] == "no champion exists"
+    # the threshold comes from the model and the baseline chooses its own on validation.csv
+    meta = json.loads((tiny_run / "model" / "compliance_meta.json").read_text())
+    assert on_disk["challenger"]["threshold"] == meta["decision_threshold"]
+    assert on_disk["baseline"]["threshold"]["chosen_on"].endswith("validation.csv")
+    assert on_disk["challenger"]["per_slice"]["all"]["n"] == 60
+
+
+def test_error_analysis_files(tiny_run: Path, sample_dir: Path, tmp_path: Path) -> None:
+    doc = evaluate.evaluate(tiny_run / "model", sample_dir / "test.csv", tmp_path)
+    with open(tmp_path / "predictions.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    with open(sample_dir / "test.csv", newline="", encoding="utf-8") as handle:
+        source = list(csv.DictReader(handle))
+    assert [r["component_id"] for r in rows] == [r["component_id"] for r in source]
+    assert [r["description"] for r in rows] == [r["description"] for r in source]
+    threshold = doc["challenger"]["threshold"]
+    for row in rows:
+        predicted = "non_compliant" if float(row["p_non_compliant"]) >= threshold else "compliant"
+        assert row["predicted"] == predicted
+        assert row["correct"] == str(row["predicted"] == row["label"]).lower()
+    (tn, fp), (fn, tp) = doc["challenger"]["confusion_matrix"]
+    with open(tmp_path / "errors.csv", newline="", encoding="utf-8") as handle:
+        errors = list(csv.DictReader(handle))
+    assert len(errors) == fp + fn == sum(r["correct"] == "false" for r in rows)
+    by_rule = doc["error_analysis"]["by_rule"]
+    missed = sum(g["missed"] for k, g in by_rule.items() if k != "none")
+    assert missed == fn  # every non_compliant row counts once, under its rule
+    summary = (tmp_path / "error_summary.md").read_text()
+    assert "## Errors by rule" in summary and "## Errors by slice" in summary
+    assert not any(r["description"] in summary for r in source)  # aggregates only
+
+
+def test_analyse_groups_errors_by_rule_and_slice() -> None:
+    texts = [
+        "brass fitting, Pb 5 %",  # R1, alloy and near limit; missed
+        "brake hose, no DOT marking",  # R8, negation; caught
+        "lead-free solder",  # compliant, mentions R1, negation; false alarm
+        "door seal EPDM",  # compliant, no rule; right
+    ]
+    result = analyse(texts, [1, 1, 0, 0], ["R1", "R8", "", ""], [0.2, 0.9, 0.7, 0.1], 0.5)
+    assert result["by_rule"] == {
+        "R1": {"n": 2, "errors": 2, "missed": 1, "false_alarms": 1},
+        "R8": {"n": 1, "errors": 0, "missed": 0, "false_alarms": 0},
+        "none": {"n": 1, "errors": 0, "missed": 0, "false_alarms": 0},
+    }
+    assert result["by_slice"]["negation"] == {"n": 2, "errors": 1, "missed": 0, "false_alarms": 1}
+    assert result["by_slice"]["alloy_context"]["missed"] == 1
+    assert result["per_slice"]["all"]["recall_non_compliant"] == 0.5
+    assert result["per_slice"]["negation"]["macro_f1"] == pytest.approx(1 / 3)
+
+
+def test_threshold_override(tiny_run: Path, sample_dir: Path, tmp_path: Path) -> None:
+    doc = evaluate.evaluate(tiny_run / "model", sample_dir / "test.csv", tmp_path, threshold=0.0)
+    assert doc["challenger"]["threshold"] == 0.0
+    assert doc["challenger"]["threshold_source"] == "--threshold"
+    assert doc["challenger"]["per_class"]["non_compliant"]["recall"] == 1.0
+    assert doc["challenger"]["per_class"]["compliant"]["recall"] == 0.0
 
 
 def test_champion_directory_is_scored_on_the_same_data(

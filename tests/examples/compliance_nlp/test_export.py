@@ -116,6 +116,9 @@ def test_cli_reports_f1_and_fails_loudly_when_int8_loses_too_much(
     assert report["int8_f1_drop"] == pytest.approx(
         report["fp32_macro_f1"] - report["int8_macro_f1"]
     )
+    # judged at the decision threshold score.py serves with (0.5: none in this meta)
+    assert report["decision_threshold"] == 0.5
+    assert report["fp32_recall_non_compliant"] in (0.0, 0.5, 1.0)  # two non_compliant rows
 
 
 def test_model_dir_without_meta_is_refused(tmp_path: Path) -> None:

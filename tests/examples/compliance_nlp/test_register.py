@@ -53,6 +53,7 @@ def test_promote_registers_versions_and_moves_the_champion_alias(
     assert str(version.version) == "1"
     meta = json.loads((tiny_run / "model" / "compliance_meta.json").read_text())
     assert version.tags["data_sha256"] == meta["data_sha256"]
+    assert float(version.tags["decision_threshold"]) == meta["decision_threshold"]
     assert float(version.tags["test_macro_f1"]) == pytest.approx(
         first_eval["challenger"]["macro_f1"], abs=1e-6
     )

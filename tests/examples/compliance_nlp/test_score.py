@@ -24,7 +24,12 @@ score = import_src("score")
 @pytest.fixture
 def served(azure_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """score.init() on the Azure-like layout, int8, no collection."""
-    for name in ("COMPLIANCE_ONNX_VARIANT", "COMPLIANCE_COLLECT_DIR", "COMPLIANCE_MODEL_VERSION"):
+    for name in (
+        "COMPLIANCE_ONNX_VARIANT",
+        "COMPLIANCE_COLLECT_DIR",
+        "COMPLIANCE_MODEL_VERSION",
+        "COMPLIANCE_DECISION_THRESHOLD",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AZUREML_MODEL_DIR", str(azure_model_dir))
     score.init()
@@ -48,8 +53,53 @@ def test_run_returns_labelled_probabilities_and_version(served: Path) -> None:
         probs = pred["probabilities"]
         assert set(probs) == {"compliant", "non_compliant"}
         assert sum(probs.values()) == pytest.approx(1.0, abs=1e-5)
+        # no decision_threshold in this model's meta: 0.5, i.e. the likelier label
         assert pred["label"] == max(probs, key=probs.get)
+        assert pred["flags"] == []
     assert score._state.scorer.model_path.name == "model.int8.onnx"
+
+
+def test_implausible_amounts_are_flagged_and_still_labelled(served: Path) -> None:
+    texts = ["brass fitting, Pb 150 %", "pigment Cd -0.01 %", "Pb 0.05 %, efficiency 120 %"]
+    status, body = _body(score.run(json.dumps({"inputs": texts})))
+    assert status == 200
+    assert [p["flags"] for p in body["predictions"]] == [
+        ["concentration_above_100_percent"],
+        ["negative_amount"],
+        [],
+    ]
+    assert all(p["label"] in ("compliant", "non_compliant") for p in body["predictions"])
+
+
+def _with_threshold(onnx_dir: Path, root: Path, threshold: float) -> Path:
+    version_dir = azure_model_layout(onnx_dir, root)
+    meta_path = version_dir / "onnx" / "compliance_meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.unlink()  # a hard link to the shared export: replace, do not edit in place
+    meta_path.write_text(json.dumps({**meta, "decision_threshold": threshold}))
+    return version_dir
+
+
+def test_labels_follow_the_models_decision_threshold(
+    onnx_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = ["brake hose assembly, no DOT marking", "door seal EPDM", "lead-free solder"]
+    for threshold, expected in ((0.0, "non_compliant"), (1.0, "compliant")):
+        model_root = _with_threshold(onnx_dir, tmp_path / str(threshold), threshold)
+        scorer = score.Scorer.load(model_root, "fp32", threads=1)
+        assert scorer.threshold == threshold
+        assert {p["label"] for p in scorer.predict(texts)} == {expected}
+    probs = scorer.predict_proba(texts)[:, 1]
+    middle = float(sorted(probs)[1])
+    monkeypatch.setenv("AZUREML_MODEL_DIR", str(model_root))
+    monkeypatch.setenv("COMPLIANCE_ONNX_VARIANT", "fp32")
+    monkeypatch.delenv("COMPLIANCE_COLLECT_DIR", raising=False)
+    monkeypatch.setenv("COMPLIANCE_DECISION_THRESHOLD", str(middle))
+    score.init()
+    labels = [p["label"] for p in score.run(json.dumps({"inputs": texts}))["predictions"]]
+    assert labels == ["non_compliant" if p >= middle else "compliant" for p in probs]
+    with pytest.raises(ValueError, match="within"):
+        score.Scorer.load(model_root, "fp32", threshold=1.5)
 
 
 def test_fp32_variant_and_invalid_variant(served: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,31 @@ def test_single_process_run_writes_the_contract_and_logs_to_mlflow(tiny_run: Pat
     assert "model/compliance_meta.json" in artifacts
     # the artefact store sits under the output dir, not the working directory
     assert run.info.artifact_uri.startswith((tiny_run / "mlartifacts").as_uri())
+
+
+def test_decision_threshold_is_chosen_on_validation_and_stored(tiny_run: Path) -> None:
+    meta = json.loads((tiny_run / "model" / META_FILE).read_text())
+    choice = meta["threshold"]
+    assert choice["chosen_on"] == "validation.csv" and choice["target_recall"] == 0.98
+    assert meta["decision_threshold"] == choice["threshold"] <= choice["max_threshold"] == 0.5
+    assert choice["recall"] >= 0.98 and choice["n"] == 60
+    summary = json.loads((tiny_run / "train_summary.json").read_text())
+    assert summary["metrics"]["val_threshold"] == meta["decision_threshold"]
+    assert summary["metrics"]["val_precision_at_threshold"] == choice["precision"]
+
+
+def test_progress_lines_name_step_loss_rate_and_time_left(tiny_run: Path) -> None:
+    lines = (tiny_run / "train.log").read_text().splitlines()
+    steps = [line for line in lines if line.startswith("step ")]
+    assert [line.split()[1] for line in steps] == ["2/4", "4/4"]  # every --log-every 2 steps
+    for line in steps:
+        assert re.fullmatch(
+            r"step \d/4 \(\d+%\) epoch 1/1 loss \d+\.\d{4} \| [\d.]+ samples/s "
+            r"\| elapsed \w+ \| left \w+",
+            line,
+        ), line
+    assert any(line.startswith("epoch 1/1 done in") and "val_macro_f1" in line for line in lines)
+    assert any(line.startswith("decision threshold") for line in lines)
 
 
 def test_saved_model_loads_and_predicts_probabilities(tiny_run: Path) -> None:
