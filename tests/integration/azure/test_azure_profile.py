@@ -22,6 +22,7 @@ from mlops_toolkit import MLOpsClient
 from mlops_toolkit.errors import Terminated
 from mlops_toolkit.operations.profiles import ProfileOperations
 from mlops_toolkit.profiling.settings import Candidate
+from mlops_toolkit.targets.azure.rollout_store import LEASE_TAG
 from tests.fake_arm import FakeArm
 
 pytestmark = pytest.mark.timeout(180)
@@ -44,15 +45,32 @@ def _serving(client: MLOpsClient, endpoint: str) -> None:
 
 
 def _deployment_writes(arm: FakeArm, mark: int, endpoint: str) -> list[tuple[str, str]]:
-    """(method, what) of every ARM write to the endpoint since ``mark``."""
+    """(method, what) of every ARM write to the endpoint since ``mark``.
+
+    The endpoint's own writes must be the swap lease (taken first, given back
+    last, in its tags) and nothing else: they are checked here and left out.
+    """
     out = []
+    lease_writes = []
     for request in arm.writes(mark):
         path = request.path
         if f"/onlineEndpoints/{endpoint}/deployments/" in path:
             out.append((request.method, path.rsplit("/deployments/", 1)[1]))
         elif path.endswith(f"/onlineEndpoints/{endpoint}"):
-            out.append((request.method, "endpoint"))
+            lease_writes.append(len(out))
+            body = request.json or {}
+            assert set(body.get("properties", {}).get("traffic") or {}) <= {"blue"}, body
+    assert lease_writes == [0, len(out)], "the lease is taken before and given back after"
+    assert LEASE_TAG not in arm_endpoint_tags(arm, endpoint)
     return out
+
+
+def arm_endpoint_tags(arm: FakeArm, endpoint: str) -> dict[str, str]:
+    """The endpoint's tags as the fake holds them now."""
+    for request in reversed(arm.writes(0)):
+        if request.path.endswith(f"/onlineEndpoints/{endpoint}") and request.json:
+            return dict(request.json.get("tags") or {})
+    return {}
 
 
 @pytest.mark.parametrize(("sig", "raised"), [(signal.SIGINT, KeyboardInterrupt),
