@@ -14,7 +14,9 @@ deployments in order; resource usage is not measured (``source="fake"``).
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -70,7 +72,11 @@ class FakeTarget:
         self, clock: Callable[[], float] | None = None, state_dir: Path | None = None
     ) -> None:
         self.clock = clock or (lambda: 0.0)
-        self.state_dir = state_dir or Path(tempfile.mkdtemp(prefix="fake-target-")) / "dev"
+        if state_dir is None:  # tests pass one under tmp_path; this one goes with the target
+            scratch = tempfile.mkdtemp(prefix="fake-target-")
+            weakref.finalize(self, shutil.rmtree, scratch, True)
+            state_dir = Path(scratch) / "dev"
+        self.state_dir = state_dir
         self.workspace_exists = False
         self.models_by_name: dict[str, list[ModelVersion]] = {}
         self.aliases: dict[tuple[str, str], str] = {}

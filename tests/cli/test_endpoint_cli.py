@@ -23,8 +23,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def fake() -> FakeTarget:
-    target = FakeTarget()
+def fake(tmp_path: Path) -> FakeTarget:
+    target = FakeTarget(state_dir=tmp_path / ".mlops" / "dev")
     target.workspace_exists = True
     target.add_model("compliance-nlp", "1", alias="champion", test_macro_f1="0.98")
     target.add_model("compliance-nlp", "2", test_macro_f1="0.99")
