@@ -89,3 +89,20 @@ def load_env_config(
     """Load and validate the config of ``env_name`` (raises ``ConfigError``/``NotFoundError``)."""
     path = config_file or config_path(env_name, project_dir)
     return load_config(path, expected_env=env_name)
+
+
+def terminal_approver() -> Callable[[Any], str] | None:
+    """Ask a person at a terminal to type the environment's name; None without one
+    (the library then refuses a change that needs approval)."""
+    import sys
+
+    if not sys.stdin.isatty():
+        return None
+
+    def prompt(request: Any) -> str:
+        return str(click.prompt(
+            f"Type the environment name ({request.environment}) to {request.summary}",
+            err=True, default="", show_default=False,
+        ))  # fmt: skip
+
+    return prompt

@@ -9,7 +9,6 @@ paths on stderr).
 from __future__ import annotations
 
 import re
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from typing import Any
 import click
 
 from mlops_toolkit.cli.endpoint import endpoint
-from mlops_toolkit.cli.options import client_options, get_client
+from mlops_toolkit.cli.options import client_options, get_client, terminal_approver
 from mlops_toolkit.cli.render import emit, output_option
 from mlops_toolkit.cli.tables import info, print_pairs, print_table
 from mlops_toolkit.errors import UsageError
@@ -48,19 +47,6 @@ def _flags_for_settings() -> Iterator[None]:
     except UsageError as exc:
         message = _SETTING.sub(lambda m: SETTING_FLAGS[m.group(1)], exc.message)
         raise UsageError(message, hint=exc.hint) from None
-
-
-def _approver() -> Any:
-    if not sys.stdin.isatty():
-        return None
-
-    def prompt(request: Any) -> str:
-        return str(click.prompt(
-            f"Type the environment name ({request.environment}) to {request.summary}",
-            err=True, default="", show_default=False,
-        ))  # fmt: skip
-
-    return prompt
 
 
 def _progress() -> Any:
@@ -136,7 +122,7 @@ def profile(
         profiles.settings(**settings)  # bad flags fail here, before anything is contacted
         common: dict[str, Any] = {
             "deployment": deployment, "allow_live": allow_live, "confirm_env": confirm_env,
-            "approve": _approver(), "body_file": body_file, "output_dir": report_dir,
+            "approve": terminal_approver(), "body_file": body_file, "output_dir": report_dir,
             "on_progress": progress, **settings,
         }  # fmt: skip
         if target_rps is None:

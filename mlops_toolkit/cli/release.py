@@ -7,7 +7,6 @@ parses flags, prompts for prod approval and renders the outcome.
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -15,25 +14,12 @@ from typing import Any
 import click
 
 from mlops_toolkit.cli.endpoint import endpoint
-from mlops_toolkit.cli.options import client_options, get_client
+from mlops_toolkit.cli.options import client_options, get_client, terminal_approver
 from mlops_toolkit.cli.render import emit, output_option
 from mlops_toolkit.cli.tables import info, print_pairs, print_table, traffic_text
 from mlops_toolkit.errors import GateFailed
 from mlops_toolkit.operations.releases import SwapResult, parse_steps
 from mlops_toolkit.rollout.state import RolloutState
-
-
-def _approver() -> Any:
-    if not sys.stdin.isatty():
-        return None
-
-    def prompt(request: Any) -> str:
-        return str(click.prompt(
-            f"Type the environment name ({request.environment}) to {request.summary}",
-            err=True, default="", show_default=False,
-        ))  # fmt: skip
-
-    return prompt
 
 
 @endpoint.command("deploy")
@@ -122,7 +108,7 @@ def swap(
             else:
                 assert model is not None
                 result = releases.swap(
-                    name, model, confirm_env=confirm_env, approve=_approver(),
+                    name, model, confirm_env=confirm_env, approve=terminal_approver(),
                     instance_count=instance_count, on_progress=_progress(), **policy,
                 )  # fmt: skip
         except GateFailed as exc:
@@ -244,7 +230,7 @@ def _control_command(control: str, help_text: str) -> None:
     ) -> None:  # fmt: skip
         with get_client(env_name, config_file, project_dir, target) as client:
             said = client.endpoints.releases.control(
-                name, control, confirm_env=confirm_env, approve=_approver(),  # type: ignore[arg-type]
+                name, control, confirm_env=confirm_env, approve=terminal_approver(),  # type: ignore[arg-type]
                 on_progress=info,
             )  # fmt: skip
         info(said)

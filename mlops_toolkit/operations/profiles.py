@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_toolkit.errors import (
-    ApprovalRequired,
     BackendError,
     ConfigError,
     ConflictError,
@@ -45,6 +44,7 @@ from mlops_toolkit.errors import (
 )
 from mlops_toolkit.interrupts import interrupts_deferred, sigterm_raises
 from mlops_toolkit.loadgen.engine import Redirect
+from mlops_toolkit.operations.approval import require_approval
 from mlops_toolkit.profiling.plan import (
     MAX_INSTANCES_PER_DEPLOYMENT,
     instances_needed,
@@ -188,21 +188,7 @@ class ProfileOperations:
         return load_bodies(path, limit=2000)
 
     def _approve(self, action: str, confirm_env: str | None, approve: Any) -> None:
-        from mlops_toolkit.infra.provision import approval_needed
-        from mlops_toolkit.operations.environments import ApprovalRequest
-
-        env = self._client.environment
-        needed = approval_needed(env, destroy=False, auto_approve=True, confirm_env=confirm_env)
-        if needed == "none":
-            return
-        if approve is None:
-            raise ApprovalRequired(
-                f"refusing to {action} in environment {env!r} without approval (nobody to ask)",
-                hint=f"Pass confirm_env={env!r} to approve non-interactively.",
-            )
-        answer = str(approve(ApprovalRequest(env, "apply", needed, action))).strip()
-        if answer != env:
-            raise ApprovalRequired(f"{action} in {env!r} was not approved; nothing changed")
+        require_approval(self._client.environment, action, confirm_env, approve)
 
     def _report_dir(self, endpoint: str, kind: str, output_dir: str | Path | None) -> Path:
         stamp = datetime.fromtimestamp(self.clock(), timezone.utc).strftime("%Y%m%dT%H%M%SZ")

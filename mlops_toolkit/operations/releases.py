@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_toolkit.errors import ApprovalRequired, GateFailed, OperationTimeout, UsageError
-from mlops_toolkit.infra.provision import approval_needed
+from mlops_toolkit.errors import GateFailed, OperationTimeout, UsageError
+from mlops_toolkit.operations.approval import require_approval
 from mlops_toolkit.rollout.controller import MetricsSource, SwapController
 from mlops_toolkit.rollout.policy import RolloutPolicy
 from mlops_toolkit.rollout.report import build_report, write_report
@@ -119,20 +119,7 @@ class ReleaseOperations:
         )
 
     def _approve(self, action: str, confirm_env: str | None, approve: Any) -> None:
-        env = self._client.environment
-        needed = approval_needed(env, destroy=False, auto_approve=True, confirm_env=confirm_env)
-        if needed == "none":
-            return
-        from mlops_toolkit.operations.environments import ApprovalRequest
-
-        if approve is None:
-            raise ApprovalRequired(
-                f"refusing to {action} in environment {env!r} without approval (nobody to ask)",
-                hint=f"Pass confirm_env={env!r} to approve non-interactively.",
-            )
-        answer = str(approve(ApprovalRequest(env, "apply", needed, action))).strip()
-        if answer != env:
-            raise ApprovalRequired(f"{action} in {env!r} was not approved; nothing changed")
+        require_approval(self._client.environment, action, confirm_env, approve)
 
     def _finish(self, state: RolloutState) -> SwapResult:
         store = self.store()
