@@ -59,7 +59,9 @@ NEW_COMPONENTS = [
     "pyrofuse",
 ]
 
-# (unit, percent per unit)
+# Percent per unit of the units ``_AMOUNT`` rewrites.
+UNIT_SCALE = {"%": 1.0, "wt%": 1.0, "wt.%": 1.0, "% w/w": 1.0, "ppm": 1e-4, "mg/kg": 1e-4}
+# (unit, percent per unit): rare in the generator's output (ppb never appears)
 NEW_UNITS = (("‰", 0.1), ("ppb", 1e-7), ("µg/g", 1e-4), ("g/kg", 0.1))
 _AMOUNT = re.compile(r"(?<![\w.,])(\d[\d.,]*)(\s?)(wt\.%|wt%|% w/w|%|ppm|mg/kg)", re.IGNORECASE)
 
@@ -157,7 +159,7 @@ def restate_units(text: str, rng: random.Random) -> str:
         number = parse_number(match.group(1))
         if number is None:
             return match.group(0)
-        percent = number * G.UNIT_SCALE.get(_unit_key(match.group(3)), 1.0)
+        percent = number * UNIT_SCALE[_unit_key(match.group(3))]
         unit, scale = rng.choice(NEW_UNITS)
         value = percent / scale
         return f"{value:.6g}{match.group(2)}{unit}"

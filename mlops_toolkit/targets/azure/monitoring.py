@@ -19,18 +19,22 @@ the ``training_data_sha256`` tag when there is one.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_toolkit.errors import BackendError, NotFoundError, UsageError
+from mlops_toolkit.errors import NotFoundError, UsageError
 from mlops_toolkit.monitoring.records import (
     CollectedWindow,
     pair_azure_collector_lines,
     sort_by_time,
+)
+from mlops_toolkit.monitoring.training_data import (
+    TRAINING_DATA_TAG,
+    check_training_data,
+    training_data_uri,
 )
 from mlops_toolkit.targets.azure.datastore import DatastoreFiles, parse_datastore_uri
 from mlops_toolkit.targets.azure.sdk_errors import calling
@@ -39,8 +43,6 @@ from mlops_toolkit.targets.base import ModelVersion
 if TYPE_CHECKING:
     from mlops_toolkit.targets.azure.target import AzureTarget
 
-TRAINING_DATA_TAG = "training_data"
-TRAINING_DATA_SHA_TAG = "training_data_sha256"
 ARTIFACT_DATASTORE = "workspaceartifactstore"
 _HOUR = re.compile(r"(\d{4})/(\d{2})/(\d{2})/(\d{2})/")
 
@@ -114,13 +116,7 @@ class AzureMonitoring:
         return CollectedWindow(items=sort_by_time(attributed), skipped_lines=skipped, files=count)
 
     def download_training_data(self, model: ModelVersion, destination: str) -> str:
-        uri = model.tags.get(TRAINING_DATA_TAG)
-        if not uri:
-            raise NotFoundError(
-                f"model {model.ref} has no {TRAINING_DATA_TAG!r} tag naming its training data",
-                hint="Register it with the example's register.py (--train-file), or pass "
-                "reference=PATH.",
-            )
+        uri = training_data_uri(model)
         run = re.fullmatch(r"runs:/([^/]+)/(.+)", uri)
         if run is not None:
             files = DatastoreFiles(self._target, ARTIFACT_DATASTORE)
@@ -140,12 +136,7 @@ class AzureMonitoring:
             raise NotFoundError(
                 f"the training data of {model.ref} ({uri}) is not in datastore {files.name!r}"
             ) from None
-        expected = model.tags.get(TRAINING_DATA_SHA_TAG)
-        if expected and hashlib.sha256(path.read_bytes()).hexdigest() != expected:
-            raise BackendError(
-                f"the training data of {model.ref} ({uri}) does not match its "
-                f"{TRAINING_DATA_SHA_TAG} tag"
-            )
+        check_training_data(model, uri, path)
         return str(path)
 
 

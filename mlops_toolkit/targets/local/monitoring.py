@@ -10,20 +10,18 @@ record tells them apart).
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops_toolkit.errors import BackendError, NotFoundError
 from mlops_toolkit.monitoring.records import CollectedWindow, parse_jsonl, sort_by_time
+from mlops_toolkit.monitoring.training_data import check_training_data, training_data_uri
 from mlops_toolkit.targets.base import ModelVersion
 
 if TYPE_CHECKING:
     from mlops_toolkit.targets.local.target import LocalTarget
 
 #: Registry tags a registered version carries about its training data.
-TRAINING_DATA_TAG = "training_data"
-TRAINING_DATA_SHA_TAG = "training_data_sha256"
 
 
 class LocalMonitoring:
@@ -55,13 +53,7 @@ class LocalMonitoring:
         return CollectedWindow(items=sort_by_time(items), skipped_lines=skipped, files=len(files))
 
     def download_training_data(self, model: ModelVersion, destination: str) -> str:
-        uri = model.tags.get(TRAINING_DATA_TAG)
-        if not uri:
-            raise NotFoundError(
-                f"model {model.ref} has no {TRAINING_DATA_TAG!r} tag naming its training data",
-                hint="Register it with the example's register.py (--train-file), or pass "
-                "reference=PATH.",
-            )
+        uri = training_data_uri(model)
         import mlflow.artifacts
 
         target = Path(destination)
@@ -76,18 +68,5 @@ class LocalMonitoring:
             )
         except Exception as exc:  # MLflow raises many kinds; all mean "could not copy"
             raise BackendError(f"cannot download the training data of {model.ref}: {exc}") from exc
-        expected = model.tags.get(TRAINING_DATA_SHA_TAG)
-        if expected and _sha256(path) != expected:
-            raise BackendError(
-                f"the training data of {model.ref} ({uri}) does not match its "
-                f"{TRAINING_DATA_SHA_TAG} tag"
-            )
+        check_training_data(model, uri, path)
         return str(path)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
