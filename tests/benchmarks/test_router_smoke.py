@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+# Timings are measured: run alone (scripts/check runs serial tests last).
+pytestmark = pytest.mark.serial
+
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -7,11 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.examples.compliance_nlp import serving_fixtures
 
 # Session fixtures shared with the serving tests (one export per session).
 onnx_dir = serving_fixtures.onnx_dir
 untrained_model_dir = serving_fixtures.untrained_model_dir
+
+# Timings are measured: run alone (scripts/check runs serial tests last).
+pytestmark = pytest.mark.serial
+
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,6 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Timings are measured: run alone (scripts/check runs serial tests last).
+pytestmark = pytest.mark.serial
+
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -17,7 +17,8 @@ from tests.integration.processes import REPO_ROOT, Processes
 
 processes = process_fixtures.processes
 
-pytestmark = pytest.mark.timeout(120)
+# Rates and latencies are measured: run alone (scripts/check runs serial tests last).
+pytestmark = [pytest.mark.timeout(120), pytest.mark.serial]
 
 
 def stub_stats(url: str) -> dict:

@@ -30,7 +30,8 @@ from tests.integration.processes import REPO_ROOT, Processes
 
 processes = process_fixtures.processes
 
-pytestmark = pytest.mark.timeout(240)
+# Knees and latencies are measured: run alone (scripts/check runs serial tests last).
+pytestmark = [pytest.mark.timeout(240), pytest.mark.serial]
 
 PROFILE = """
 profile:

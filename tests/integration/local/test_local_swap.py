@@ -23,6 +23,10 @@ import pytest
 from mlops_toolkit import MLOpsClient
 from tests.integration.local.test_local_endpoints import finish_load, start_load
 
+# Timings are measured: run alone (scripts/check runs serial tests last).
+pytestmark = pytest.mark.serial
+
+
 INTERVAL = 5
 
 

@@ -45,7 +45,8 @@ from mlops_toolkit.loadgen import run_load
 from tests.contract.harness import register_local_versions
 from tests.integration.wrk import WrkRun, run_wrk, wrk_binary
 
-pytestmark = pytest.mark.timeout(420)
+# Knees are measured against wrk: run alone (scripts/check runs serial tests last).
+pytestmark = [pytest.mark.timeout(420), pytest.mark.serial]
 
 OBJECTIVE = {"max_latency_p99_ms": 1000.0, "max_error_rate_percent": 1.0}
 #: Steps here are 5-6 s, not the default 30 s: a 0.5 s stall at a step's end is 10 %.
