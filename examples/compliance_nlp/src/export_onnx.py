@@ -19,12 +19,15 @@ Checks made on every export:
   on that file at the model's decision threshold (``compliance_meta.json``,
   as ``score.py`` serves it), with the recall of ``non_compliant`` beside it;
   int8 may lose at most ``max_f1_drop`` macro-F1 (absolute, 0.01 = one
-  point). A larger loss writes the report and then raises ``ExportCheckFailed``.
+  point). A larger loss writes the report and then raises ``ExportCheckFailed``,
+  or, with ``int8_fallback`` (``--int8-fallback``, what the pipeline's export
+  step passes), deletes ``model.int8.onnx`` so that ``score.py`` serves fp32,
+  and says so in the report (``int8_dropped``) and on stderr.
 
 Usage::
 
     python export_onnx.py --model-dir out/model [--output-dir out/onnx] \
-        [--eval-data data/test.csv] [--max-f1-drop 0.01]
+        [--eval-data data/test.csv] [--max-f1-drop 0.01] [--int8-fallback]
 
 The CLI exits 0 on success, 1 when a check fails (message on stderr), 2 on bad
 arguments. Exporting blocks for a few seconds on a CPU; it overwrites the
@@ -105,6 +108,7 @@ class ExportReport:
     int8_recall_non_compliant: float | None = None
     passed: bool = True
     problems: list[str] = field(default_factory=list)
+    int8_dropped: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"
@@ -235,6 +239,7 @@ def export_model(
     opset: int = OPSET,
     parity_texts: list[str] | None = None,
     max_eval_rows: int | None = None,
+    int8_fallback: bool = False,
 ) -> ExportReport:
     """Export ``model_dir`` to ONNX under ``output_dir`` (default: ``<model_dir>/../onnx``).
 
@@ -324,6 +329,12 @@ def export_model(
                 "serve the fp32 model (COMPLIANCE_ONNX_VARIANT=fp32) or re-export"
             )
 
+    if int8_fallback and report.problems and report.int8_f1_drop is not None:
+        quality = [p for p in report.problems if p.startswith("int8 macro-F1")]
+        if quality and len(quality) == len(report.problems):
+            int8_path.unlink()
+            report.int8_dropped = quality[0].split("; serve the fp32")[0] + "; fp32 is served"
+            report.problems = []
     report.passed = not report.problems
     (out / REPORT_FILE).write_text(report.to_json(), encoding="utf-8")
     if report.problems:
@@ -344,6 +355,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--fp32-tolerance", type=float, default=1e-3)
     parser.add_argument("--opset", type=int, default=OPSET)
+    parser.add_argument(
+        "--int8-fallback",
+        action="store_true",
+        help="when int8 loses more than --max-f1-drop, delete it (fp32 is served) "
+        "instead of failing",
+    )
     args = parser.parse_args(argv)
     try:
         report = export_model(
@@ -353,10 +370,13 @@ def main(argv: list[str] | None = None) -> int:
             max_f1_drop=args.max_f1_drop,
             fp32_tolerance=args.fp32_tolerance,
             opset=args.opset,
+            int8_fallback=args.int8_fallback,
         )
     except (ExportCheckFailed, ValueError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
+    if report.int8_dropped:
+        print(f"Warning: {report.int8_dropped}", file=sys.stderr)
     print(report.to_json(), end="")
     return 0
 

@@ -127,3 +127,32 @@ def test_model_dir_without_meta_is_refused(tmp_path: Path) -> None:
         export_onnx.export_model(tmp_path, tmp_path / "onnx")
     assert not (tmp_path / "onnx").exists()
     assert os.listdir(tmp_path) == []
+
+
+def test_int8_fallback_deletes_a_lossy_int8_so_fp32_is_served(
+    untrained_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "eval.csv"
+    csv.write_text(
+        "description,label\n"
+        '"lead-free solder, SAC305",compliant\n'
+        '"brake hose assembly, FMVSS 106 certification pending",non_compliant\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "onnx"
+    code = export_onnx.main(
+        [
+            "--model-dir", str(untrained_model_dir),
+            "--output-dir", str(out),
+            "--eval-data", str(csv),
+            "--max-f1-drop", "-1",  # can never be met
+            "--int8-fallback",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    assert "fp32 is served" in capsys.readouterr().err
+    report = json.loads((out / "export_report.json").read_text())
+    assert report["passed"] is True and report["int8_dropped"].startswith("int8 macro-F1")
+    assert (out / "model.onnx").exists() and not (out / "model.int8.onnx").exists()
+    score = import_src("score")
+    assert score.find_onnx_model(out, "int8").name == "model.onnx"

@@ -27,7 +27,7 @@ def test_reference_components_load() -> None:
     assert (train.instance_count, train.process_count_per_instance) == (1, 1)
     assert train.code == (EXAMPLE_COMPONENTS.parent / "src").resolve()
     assert train.inputs["max_length"].max == 512
-    assert train.inputs["learning_rate"].default == pytest.approx(5e-5)
+    assert train.inputs["learning_rate"].default == pytest.approx(1e-4)
     assert loaded["prep"].inputs["n_train"].min == 100
     assert loaded["evaluate"].inputs["champion_model"].optional
     assert loaded["export"].outputs["onnx"].type == "uri_folder"
