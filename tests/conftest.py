@@ -9,6 +9,7 @@ once when the session ends.
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_MODULE = REPO_ROOT / "examples" / "provider_less_env"
 SESSION_TAG = uuid.uuid4().hex
 os.environ[TAG] = SESSION_TAG  # inherited by processes that fixtures of any scope start
+
+if os.environ.get("PYTEST_XDIST_WORKER") and hasattr(signal, "SIGINT"):
+    # pytest-xdist workers ignore SIGINT, and children inherit an ignored signal: the
+    # tests of Ctrl-C handling need the default a terminal's process would have.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session", autouse=True)
