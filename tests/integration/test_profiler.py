@@ -161,7 +161,9 @@ def test_an_interrupted_sizing_deletes_its_temporary_deployment(
 
     def progress(line: str) -> None:
         lines.append(line)
-        if line.startswith("step 2 ("):
+        # The first step's line: on a slow machine the first candidate's profile can
+        # end at step 1 (its knee), and a later step's line would never come.
+        if line.startswith("step ") and not any(seen.startswith("step ") for seen in lines[:-1]):
             os.kill(os.getpid(), sig)
 
     with pytest.raises(raised):
