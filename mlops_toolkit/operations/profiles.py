@@ -409,11 +409,23 @@ class ProfileOperations:
                     endpoint, version.ref, candidate, settings, payloads, progress
                 )
                 rows.append(self._row(candidate, profile, target_rps, settings))
-        result = SizingResult(
+        result = self._sizing_result(endpoint, version.ref, target_rps, settings, rows)
+        directory = self._report_dir(endpoint, "sizing", output_dir)
+        return _with_paths(result, write_sizing_report(result, directory))
+
+    def _sizing_result(
+        self,
+        endpoint: str,
+        model: str,
+        target_rps: float,
+        settings: ProfileSettings,
+        rows: Sequence[SizingRow],
+    ) -> SizingResult:
+        return SizingResult(
             environment=self._client.environment,
             target=self._client.target_name,
             endpoint=endpoint,
-            model=version.ref,
+            model=model,
             target_rps=float(target_rps),
             headroom_percent=settings.sizing.headroom_percent,
             min_instances=settings.sizing.min_instances,
@@ -421,8 +433,6 @@ class ProfileOperations:
             rows=tuple(rows),
             recommended=recommend(rows),
         )
-        directory = self._report_dir(endpoint, "sizing", output_dir)
-        return _with_paths(result, write_sizing_report(result, directory))
 
     def _size_in_place(
         self, endpoint: str, target_rps: float, settings: ProfileSettings, **options: Any
@@ -441,18 +451,7 @@ class ProfileOperations:
             settings=settings,
             price=None,
         )
-        result = SizingResult(
-            environment=self._client.environment,
-            target=self._client.target_name,
-            endpoint=endpoint,
-            model=profile.model,
-            target_rps=float(target_rps),
-            headroom_percent=settings.sizing.headroom_percent,
-            min_instances=settings.sizing.min_instances,
-            hours_per_month=settings.sizing.hours_per_month,
-            rows=(row,),
-            recommended=recommend([row]),
-        )
+        result = self._sizing_result(endpoint, profile.model, target_rps, settings, [row])
         directory = self._report_dir(endpoint, "sizing", options.get("output_dir"))
         return _with_paths(result, write_sizing_report(result, directory))
 
