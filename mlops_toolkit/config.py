@@ -170,6 +170,45 @@ class WorkspaceSettings(_Model):
     high_business_impact: bool = False
 
 
+REGISTRY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,32}")
+
+
+class ModelRegistrySettings(_Model):
+    """The Azure ML registry the environments share: ``models promote`` copies a
+    version into it and deployments of the promoted version read it from there.
+    Set the same block in every environment's config."""
+
+    name: str = Field(description="Registry name: 3-33 letters, digits, '-' or '_'.")
+    resource_group: str = Field(
+        description="Resource group the registry lives in (one shared by the environments)."
+    )
+    location: str | None = Field(
+        default=None, description="Its region; default: the environment's location."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not REGISTRY_NAME.fullmatch(v):
+            raise ValueError(
+                "must be 3-33 letters, digits, '-' or '_', starting with a letter or digit, "
+                f"got {v!r}"
+            )
+        return v
+
+    @field_validator("resource_group")
+    @classmethod
+    def _resource_group(cls, v: str) -> str:
+        return _format("resource_group", v, NAME_RULES)
+
+    @field_validator("location")
+    @classmethod
+    def _location(cls, v: str | None) -> str | None:
+        if v is not None and v not in AZURE_REGIONS:
+            raise ValueError(f"must be an Azure region name such as 'westeurope', got {v!r}")
+        return v
+
+
 class ComputeCluster(_Model):
     """One Azure ML compute cluster (scales to ``min_nodes`` when idle)."""
 
@@ -356,6 +395,7 @@ class EnvironmentConfig(_Model):
     endpoints: EndpointSettings = EndpointSettings()
     release: ReleaseSettings = ReleaseSettings()
     profile: ProfileSettings = ProfileSettings()
+    model_registry: ModelRegistrySettings | None = None
     tags: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("namespace")

@@ -148,6 +148,35 @@ def promote_model(
     )  # fmt: skip
 
 
+@models.command("create-registry")
+@client_options
+@output_option
+def create_registry(
+    env_name: str, config_file: Path | None, project_dir: Path, target: str | None,
+    output_format: str,
+) -> None:  # fmt: skip
+    """Create the Azure ML registry the environments share (model_registry in the
+    config) unless it exists. On the azure target `models promote` copies versions
+    into it and every environment deploys them from there. Created through the
+    Azure ML SDK (Terraform's azurerm provider has no registry resource); takes a
+    few minutes on Azure. Idempotent; run it once, from any environment.
+
+    \b
+    Examples:
+      mlops-toolkit models create-registry --env dev
+    """
+    with get_client(env_name, config_file, project_dir, target) as client:
+        info(f"Looking for the model registry of {client.environment}")
+        data = client.models.create_registry()
+    if output_format != "table":
+        emit(data, output_format, lambda _d: None)
+        return
+    print_pairs(
+        f"Registry {data['name']} {'created' if data['created'] else 'already exists'}",
+        [("id", data["id"]), ("location", data["location"])],
+    )
+
+
 def _prompt_name(request: Any) -> str:
     return str(click.prompt(
         f"Type the environment name ({request.environment}) to {request.summary}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlops_toolkit.errors import NotFoundError, UsageError
 from mlops_toolkit.refs import ModelRef, parse_model_ref
@@ -14,7 +14,22 @@ if TYPE_CHECKING:
     from mlops_toolkit.client import MLOpsClient
     from mlops_toolkit.operations.environments import ApproveCallback
     from mlops_toolkit.operations.promotion import PromotionResult
+    from mlops_toolkit.targets.base import ModelOperations as TargetModels
     from mlops_toolkit.targets.base import ProgressCallback
+
+
+def registry_of(client: MLOpsClient, registry: str) -> TargetModels:
+    """The shared registry ``registry`` as the client's target reaches it; ``UsageError``
+    (exit 2) on a target without one."""
+    registry_models = getattr(client.target, "registry_models", None)
+    if registry_models is None:
+        raise UsageError(
+            f"model: registry {registry!r}: the {client.target_name} target of environment "
+            f"{client.environment!r} has no shared model registry",
+            hint="Registry references are for the azure target with model_registry set; "
+            "on the local target use NAME:VERSION.",
+        )
+    return registry_models(registry)
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,8 @@ class ModelOperations:
         the model, version or alias does not exist.
         """
         ref = parse_model_ref(model) if isinstance(model, str) else model
+        if ref.registry:
+            return registry_of(self._client, ref.registry).get(ref.name, ref.version)
         return self._client.target.models.get(ref.name, ref.version, ref.alias)
 
     def resolve(self, model: str | ModelRef, parameter: str = "model") -> ModelVersion:
@@ -82,6 +99,23 @@ class ModelOperations:
                     )
                 )
         return tuple(slots)
+
+    def create_registry(self, timeout: float | None = None) -> dict[str, Any]:
+        """Create the Azure ML registry named by ``model_registry`` (shared by the
+        environments; promotions go there) unless it exists. Blocks (creation takes
+        minutes on Azure); idempotent. Returns ``{"name", "id", "location",
+        "created"}``. Raises ``UsageError`` on a target without a shared registry,
+        ``ConfigError`` naming ``model_registry`` when the config has none."""
+        registry_models = getattr(self._client.target, "registry_models", None)
+        if registry_models is None:
+            raise UsageError(
+                f"the {self._client.target_name} target of environment "
+                f"{self._client.environment!r} has no shared model registry",
+                hint="Promotion on the local target copies straight into the other "
+                "environment's workspace; no registry is needed.",
+            )
+        store = registry_models()
+        return dict(store.create() if timeout is None else store.create(timeout))
 
     def promote(
         self,

@@ -15,7 +15,14 @@ again there. The steps:
    source's tags (data hash, test metrics, ...) plus lineage tags
    (``LINEAGE_TAGS``) and the files' digest;
 5. export the copy again and compare digests: a copy that is not byte for
-   byte the source is deleted and ``BackendError`` raised.
+   byte the source is deleted (archived in an Azure ML registry, which cannot
+   delete versions) and ``BackendError`` raised.
+
+Where the copy goes is the destination target's ``promotion_store()`` when
+it has one (the azure target: the Azure ML registry the environments share,
+``model_registry`` in the config, keeping the source's version number), else
+its own model registry (the local target: the other workspace, numbering its
+own versions).
 
 A version already promoted (same source environment, version and digest)
 is verified and returned instead of copied again, so a promotion is
@@ -27,7 +34,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mlops_toolkit.errors import ApprovalRequired, BackendError, UsageError
 from mlops_toolkit.infra.provision import approval_needed
@@ -114,17 +121,31 @@ def find_promoted(
     return None
 
 
-def _transfer(client: MLOpsClient, role: str) -> ModelTransferOperations:
+class _Store(ModelTransferOperations, Protocol):
+    def list(self, name: str | None = None) -> tuple[ModelVersion, ...]: ...
+
+
+def _source(client: MLOpsClient) -> ModelTransferOperations:
     models = client.target.models
+    if not hasattr(models, "export_version"):
+        raise UsageError(
+            f"from: the {client.target_name} target of environment {client.environment!r} "
+            "cannot export model versions"
+        )
+    return models  # type: ignore[return-value]
+
+
+def _destination(client: MLOpsClient) -> _Store:
+    """Where a promotion into ``client``'s environment registers the copy: a target's
+    ``promotion_store()`` (the azure target's shared registry), else its own models."""
+    store = getattr(client.target, "promotion_store", None)
+    models = store() if store is not None else client.target.models
     if not isinstance(models, ModelTransferOperations):
         raise UsageError(
-            f"{role}: the {client.target_name} target of environment {client.environment!r} "
-            "cannot copy model versions yet",
-            hint="Promotion runs between two environments on the local target; the azure "
-            "target's promotion (through a registry shared by the environments) is not "
-            "part of this version.",
+            f"to: the {client.target_name} target of environment {client.environment!r} "
+            "cannot register a copy of a model version"
         )
-    return models
+    return models  # type: ignore[return-value]
 
 
 def obtain_approval(
@@ -178,8 +199,8 @@ def promote(
         raise UsageError(f"to={dest_env!r} is the source environment; promote into another one")
     if confirm_env is not None:  # a mismatch fails before anything is read
         approval_needed(dest_env, destroy=False, auto_approve=True, confirm_env=confirm_env)
-    source_models = _transfer(source_client, "model")
-    dest_models = _transfer(destination_client, "to")
+    source_models = _source(source_client)
+    dest_models = _destination(destination_client)
     version = source_client.models.resolve(ref, "model")
     obtain_approval(
         dest_env, f"promote {version.ref} from {source_env} into {dest_env}", confirm_env, approve
@@ -194,7 +215,7 @@ def promote(
             f"{len(manifest.files)} files, {manifest.total_bytes} bytes, sha256 {manifest.digest}"
         )
         existing = find_promoted(
-            destination_client.models.list(version.name), source_env, version, manifest.digest
+            dest_models.list(version.name), source_env, version, manifest.digest
         )
         if existing is not None:
             progress(f"{dest_env} already holds it as {existing.ref}; verifying its files")

@@ -145,9 +145,15 @@ class ModelVersion:
     run_id: str | None = None
     source: str | None = None
     description: str = ""
+    registry: str | None = None  # set for a version in a shared Azure ML registry
 
     @property
     def ref(self) -> str:
+        """``name:version``, or the ``azureml://registries/...`` URI of a registry version."""
+        if self.registry:
+            from mlops_toolkit.refs import registry_model_uri
+
+            return registry_model_uri(self.registry, self.name, self.version)
         return f"{self.name}:{self.version}"
 
 

@@ -10,7 +10,8 @@ Services, picked by the original host:
 
 * ``management.azure.com``: ARM (workspace assets, jobs, schedules, endpoints,
   monitor);
-* ``<region>.api.azureml.ms``: workspace discovery and run history;
+* ``<region>.api.azureml.ms``: workspace and registry discovery, run history;
+* ``<region>.experiments.azureml.net``: an Azure ML registry's assets;
 * ``<endpoint>.<region>.inference.ml.azure.com``: scoring;
 * ``<account>.blob.core.windows.net`` or a path-style loopback URL: blobs.
 
@@ -201,6 +202,8 @@ def service_of(host: str) -> str:
         return "arm"
     if host.endswith(".api.azureml.ms"):
         return "runhistory"
+    if host.endswith(".experiments.azureml.net"):
+        return "registry"
     if host.endswith(".inference.ml.azure.com"):
         return "scoring"
     if host.endswith(".blob.core.windows.net") or host in ("127.0.0.1", "localhost", ""):
@@ -253,12 +256,13 @@ class FakeArm:
             jobs_api,
             lro,
             monitor_api,
+            registry_api,
             schedules_api,
             workspace_api,
         )
 
         modules = (workspace_api, assets_api, blob_api, jobs_api, endpoints_api, monitor_api,
-                   schedules_api)  # fmt: skip
+                   schedules_api, registry_api)  # fmt: skip
         for module in modules:
             module.register(self.router)
         lro.register(self.router)
@@ -424,7 +428,7 @@ class FakeArm:
         with self.lock:
             self.requests.append(request)
         service = service_of(host)
-        if service in ("arm", "runhistory") and split.path != "/discovery":
+        if service in ("arm", "runhistory", "registry") and split.path != "/discovery":
             denied = self.tokens.check(lowered.get("authorization", ""))
             if denied is not None:
                 return denied

@@ -86,3 +86,22 @@ def test_network_defaults_are_private_and_reachable() -> None:
     network = NetworkSettings()
     assert network.public_network_access is False and network.allowed_ip_ranges == []
     assert network.managed_network == "allow_only_approved_outbound"
+
+
+def _with_registry(tmp_path: Path, block: str) -> Path:
+    text = (Path(__file__).resolve().parents[2] / "config-infra-dev.yml").read_text()
+    path = tmp_path / "config-infra-dev.yml"
+    path.write_text(text + "\nmodel_registry:\n" + block)
+    return path
+
+
+def test_the_shared_model_registry_is_optional_and_validated(tmp_path: Path) -> None:
+    path = _with_registry(tmp_path, "  name: mlr-shared\n  resource_group: rg-shared\n")
+    settings = load_config(path, environ={}).model_registry
+    assert settings is not None and settings.name == "mlr-shared" and settings.location is None
+    bad = _with_registry(tmp_path, "  name: 'x'\n  resource_group: rg-shared\n  location: mars\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(bad, environ={})
+    message = str(err.value)
+    assert "model_registry.name: " in message and "3-33 letters" in message
+    assert "model_registry.location: must be an Azure region" in message

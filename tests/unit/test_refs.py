@@ -26,3 +26,23 @@ def test_parse(text: str, ref: ModelRef) -> None:
 def test_malformed_references_name_the_parameter(text: str) -> None:
     with pytest.raises(UsageError, match=r"^champion: .* is not a model reference"):
         parse_model_ref(text, "champion")
+
+
+def test_a_registry_version_is_written_as_azure_writes_it() -> None:
+    uri = "azureml://registries/mlr-shared/models/compliance-nlp/versions/3"
+    ref = parse_model_ref(uri)
+    assert ref == ModelRef("compliance-nlp", "3", registry="mlr-shared")
+    assert str(ref) == uri
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "azureml://registries/mlr-shared/models/compliance-nlp/versions/latest",
+        "azureml://registries/ab/models/m/versions/1",  # registry names have 3-33 characters
+        "azureml://registries/mlr-shared/models/m",
+    ],
+)
+def test_malformed_registry_references_are_refused(text: str) -> None:
+    with pytest.raises(UsageError, match="azureml://registries/REGISTRY/models/NAME"):
+        parse_model_ref(text)

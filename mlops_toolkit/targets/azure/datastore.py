@@ -139,6 +139,13 @@ class DatastoreFiles:
                 self.container.upload_blob(marker, b"", overwrite=True)
         return self.uri(base if local.is_file() else f"{base}/")
 
+    def save(self, name: str, path: Path) -> int:
+        """Stream blob ``name`` into the file ``path`` (parents created); returns its size.
+        ``NotFoundError`` when there is none."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with calling(f"{self.name}/{name}"), open(path, "wb") as handle:
+            return int(self.container.download_blob(name).readinto(handle))
+
     def download(self, name: str, destination: Path) -> Path:
         """Copy blob ``name`` to ``destination/<its file name>``; returns the file."""
         data = self.read(name)

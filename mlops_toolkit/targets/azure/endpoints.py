@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_toolkit.errors import BackendError, ConflictError, NotFoundError, UsageError
+from mlops_toolkit.refs import parse_model_ref
 from mlops_toolkit.targets.azure.deployment_spec import (
     build_deployment,
     check_azure_deployment_name,
@@ -49,8 +50,11 @@ _HEALTH = {"succeeded": "healthy", "failed": "dead", "canceled": "dead"}
 
 
 def model_ref(model_id: str | None) -> str:
-    """``name:version`` from a model ARM id or ``azureml:name:version``. Pure."""
+    """``name:version`` from a model ARM id or ``azureml:name:version``; a registry
+    version keeps its ``azureml://registries/...`` URI. Pure."""
     text = str(model_id or "")
+    if text.startswith("azureml://registries/"):
+        return text.rstrip("/")
     parts = text.rstrip("/").split("/")
     if len(parts) >= 3 and parts[-2] == "versions":
         return f"{parts[-3]}:{parts[-1]}"
@@ -182,14 +186,17 @@ class AzureEndpoints:
                 f"deployment: endpoint {spec.endpoint!r} already has {len(existing)} "
                 f"deployments, Azure's limit is {MAX_DEPLOYMENTS_PER_ENDPOINT}"
             )
-        name, _, version = spec.model.partition(":")
-        model = self._target.models.get(name, version or None)
+        ref = parse_model_ref(spec.model)
+        if ref.registry:  # a promoted version, read from the shared registry
+            model = self._target.registry_models(ref.registry).get(ref.name, ref.version)
+        else:
+            model = self._target.models.get(ref.name, ref.version, ref.alias)
         script = self._scoring_script()
         environment_id = self._environment(script, progress)
         config = self._target.config
         deployment = build_deployment(
             spec,
-            model_id=f"azureml:{model.name}:{model.version}",
+            model_id=model.ref if model.registry else f"azureml:{model.name}:{model.version}",
             environment_id=environment_id,
             scoring_script=script,
             request_timeout_ms=config.endpoints.request_timeout_ms,

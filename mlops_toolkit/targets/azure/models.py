@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from mlops_toolkit.errors import NotFoundError, UsageError
+from mlops_toolkit.errors import BackendError, NotFoundError, UsageError
 from mlops_toolkit.targets.azure.sdk_errors import calling
-from mlops_toolkit.targets.base import ModelVersion
+from mlops_toolkit.targets.base import ModelExport, ModelVersion
 
 if TYPE_CHECKING:
     from mlops_toolkit.targets.azure.target import AzureTarget
@@ -53,6 +54,42 @@ def _job_of(path: str) -> str | None:
     """The job a ``azureml://jobs/<job>/outputs/...`` path comes from. Pure."""
     match = re.match(r"azureml://jobs/([^/]+)/outputs/", path)
     return match.group(1) if match else None
+
+
+def model_files_location(version: ModelVersion) -> tuple[str, str]:
+    """``(datastore, path prefix)`` of a workspace version's files. Pure.
+
+    * ``azureml://jobs/<job>/outputs/artifacts/paths/<path>`` (MLflow's
+      ``runs:/<job>/<path>``): run artefacts, ``ExperimentRun/dcid.<job>/<path>``
+      in ``workspaceartifactstore``;
+    * ``azureml://jobs/<job>/outputs/<output>``: Azure ML's default output
+      location, ``azureml/<job>/<output>`` in ``workspaceblobstore``;
+    * ``azureml://[subscriptions/.../workspaces/<ws>/]datastores/<name>/paths/<path>``.
+
+    ``UsageError`` for any other path (a plain https URL, a local path).
+    """
+    path = str(version.source or "")
+    artefact = re.fullmatch(r"azureml://jobs/([^/]+)/outputs/artifacts/paths/(.+)", path)
+    if artefact:
+        return "workspaceartifactstore", f"ExperimentRun/dcid.{artefact[1]}/{artefact[2]}"
+    output = re.fullmatch(r"azureml://jobs/([^/]+)/outputs/([^/]+)/?", path)
+    if output:
+        return "workspaceblobstore", f"azureml/{output[1]}/{output[2]}"
+    store = re.fullmatch(r"azureml://(?:subscriptions/.+/)?datastores/([^/]+)/paths/(.+)", path)
+    if store:
+        return store[1], store[2]
+    raise UsageError(
+        f"model: {version.ref} has path {path!r}; its files can be copied only from a "
+        "datastore or a job output (azureml://datastores/..., azureml://jobs/...)"
+    )
+
+
+def _inside(root: Path, relative: str, what: str) -> Path:
+    """``root/relative``; ``BackendError`` for a blob name that would leave ``root``."""
+    parts = PurePosixPath(relative).parts
+    if PurePosixPath(relative).is_absolute() or any(p in ("..", "") for p in parts):
+        raise BackendError(f"model {what}: refusing file name {relative!r} from the datastore")
+    return root.joinpath(*parts)
 
 
 def _number(version: ModelVersion) -> int:
@@ -106,12 +143,33 @@ class AzureModels:
         return versions[0]
 
     def download(self, name: str, version: str, destination: str) -> str:
-        """Copy a version's files into ``destination`` (the SDK reads the workspace's
-        datastore). Blocks; returns ``destination``."""
-        self.get(name, version)
-        with calling(f"model {name}:{version}"):
-            self._ml.models.download(name=name, version=version, download_path=destination)
-        return destination
+        """Copy a version's files into ``destination`` (read from the workspace datastore
+        its path names). Blocks; returns the folder that holds them."""
+        return self.export_version(name, version, destination).files_dir
+
+    def export_version(self, name: str, version: str, destination: str) -> ModelExport:
+        """The version's files, copied into ``destination/files`` from the datastore its
+        path names (``model_files_location``), with the version's lineage. Blocks;
+        ``NotFoundError`` for an unknown version or a path that holds no file."""
+        from mlops_toolkit.targets.azure.datastore import DatastoreFiles
+
+        found = self.get(name, version)
+        store, prefix = model_files_location(found)
+        files = DatastoreFiles(self._target, store)
+        prefix = prefix.rstrip("/")
+        blobs = [b for b in files.list(prefix) if b == prefix or b.startswith(prefix + "/")]
+        if not blobs:
+            raise NotFoundError(
+                f"model {found.ref}: no file under {found.source} "
+                f"(datastore {store!r}, path {prefix!r})"
+            )
+        target = Path(destination) / "files"
+        for blob in blobs:
+            relative = PurePosixPath(blob).name if blob == prefix else blob[len(prefix) + 1 :]
+            if not relative or relative.endswith("/"):
+                continue
+            files.save(blob, _inside(target, relative, found.ref))
+        return ModelExport(found, str(target))
 
     # ------------------------------------------------------------------ azure only
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from mlops_toolkit.errors import UsageError
 from mlops_toolkit.targets.azure.connection import AzureConnection
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from mlops_toolkit.targets.azure.metrics import AzureMetrics
     from mlops_toolkit.targets.azure.models import AzureModels
     from mlops_toolkit.targets.azure.monitoring import AzureMonitoring
+    from mlops_toolkit.targets.azure.registry import AzureRegistryModels
     from mlops_toolkit.targets.azure.rollout_store import AzureRolloutStore
     from mlops_toolkit.targets.azure.schedules import AzureSchedules
     from mlops_toolkit.targets.azure.workspace import AzureWorkspace
@@ -65,6 +67,29 @@ class AzureTarget:
         from mlops_toolkit.targets.azure.models import AzureModels
 
         return AzureModels(self)
+
+    def registry_models(self, name: str | None = None) -> AzureRegistryModels:
+        """The shared Azure ML registry of ``model_registry`` (``ConfigError`` naming the
+        key when the config has none; ``UsageError`` when ``name`` is another registry)."""
+        from mlops_toolkit.targets.azure.registry import AzureRegistryModels, registry_settings
+
+        settings = registry_settings(self, "a registry model")
+        if name is not None and name != settings.name:
+            raise UsageError(
+                f"model: registry {name!r} is not this environment's model_registry "
+                f"({settings.name!r})"
+            )
+        cache = self.__dict__.setdefault("_registries", {})
+        if settings.name not in cache:
+            cache[settings.name] = AzureRegistryModels(self, settings)
+        return cache[settings.name]
+
+    def promotion_store(self) -> AzureRegistryModels:
+        """Where ``models promote`` puts a version for this environment: the registry."""
+        from mlops_toolkit.targets.azure.registry import registry_settings
+
+        registry_settings(self, "models promote")
+        return self.registry_models()
 
     @cached_property
     def environments(self) -> AzureEnvironments:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mlops_toolkit import ApprovalRequired, BackendError, MLOpsClient, UsageError
+from mlops_toolkit import ApprovalRequired, BackendError, ConfigError, MLOpsClient, UsageError
 from mlops_toolkit.cli.main import cli
 from mlops_toolkit.operations.promotion import LINEAGE_TAGS, TAG_FILES_SHA256
 
@@ -202,11 +202,12 @@ def test_cli_promote(project: Path) -> None:
     assert data["tags"]["data_sha256"] == SOURCE_TAGS["data_sha256"]
 
 
-def test_an_azure_destination_is_refused_for_now(project: Path) -> None:
+def test_an_azure_destination_without_a_shared_registry_names_the_key(project: Path) -> None:
     prod_config = project / "config-infra-prod.yml"
     prod_config.write_text(prod_config.read_text().replace("target: local ", "target: azure "))
     dev = MLOpsClient.from_config("dev", project_dir=project, environ={})
     prod = MLOpsClient.from_config("prod", project_dir=project, environ={})
     assert prod.target_name == "azure"
-    with pytest.raises(UsageError, match="to: the azure target .* cannot copy model versions yet"):
+    with pytest.raises(ConfigError, match="config-infra-prod.yml: model_registry: not set") as err:
         dev.models.promote(f"{MODEL}:1", to=prod, confirm_env="prod")
+    assert err.value.exit_code == 2
