@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from mlops_toolkit.cicd.context import (
     CHECKOV_VERSION,
+    CREATE_REGISTRY,
     PYTHON_VERSION,
     TERRAFORM_VERSION,
     EnvironmentPlan,
@@ -245,6 +246,8 @@ pr:
         steps += _azure(
             env, f"Apply {env.name}", f"mlops-toolkit provision --env {env.name} {approval}"
         )
+        if env.shared_registry:
+            steps += _azure(env, CREATE_REGISTRY[0], CREATE_REGISTRY[1].format(env=env.name))
         out += f"""  - stage: apply_{env.name}
     displayName: Apply {env.name}
     dependsOn: {previous}

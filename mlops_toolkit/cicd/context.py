@@ -24,6 +24,12 @@ TERRAFORM_VERSION = "1.11.4"
 #: checkov in the infra pipelines, pinned as in this project's lock file.
 CHECKOV_VERSION = "3.3.30"
 PYTHON_VERSION = "3.11"
+#: The infra pipelines' step after an apply, for an environment with a shared registry
+#: (name, command); idempotent, so every apply runs it.
+CREATE_REGISTRY = (
+    "Create the shared model registry if it is missing",
+    "mlops-toolkit models create-registry --env {env}",
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class EnvironmentPlan:
     target: str
     needs_approval: bool
     config_file: str
+    shared_registry: bool = False  # azure with model_registry: promotions go through it
 
     @property
     def azure(self) -> bool:
@@ -117,6 +124,7 @@ def build_context(
             )
             != "none",
             config_file=config_path(c.environment, Path(".")).name,
+            shared_registry=c.target == "azure" and c.model_registry is not None,
         )
         for c in ordered
     )

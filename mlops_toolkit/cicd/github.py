@@ -20,6 +20,7 @@ from __future__ import annotations
 from mlops_toolkit.cicd import actions
 from mlops_toolkit.cicd.context import (
     CHECKOV_VERSION,
+    CREATE_REGISTRY,
     PYTHON_VERSION,
     TERRAFORM_VERSION,
     EnvironmentPlan,
@@ -229,6 +230,8 @@ def infra_workflow(ctx: PipelineContext, directory: str) -> str:
 {_permissions(env)}{_identity(env)}    steps:
 {_setup(terraform=True)}{_login(env)}"""
         out += _run(f"Apply {env.name}", f"mlops-toolkit provision --env {env.name} {approval}")
+        if env.shared_registry:
+            out += _run(CREATE_REGISTRY[0], CREATE_REGISTRY[1].format(env=env.name))
         previous = f"apply-{env.name}"
     return out
 

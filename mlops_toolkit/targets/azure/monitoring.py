@@ -141,9 +141,11 @@ class AzureMonitoring:
 
 
 def _serving(deployment: Any) -> tuple[str, float]:
-    """``(name:version of the model it serves, unix seconds it last changed)``."""
-    match = re.search(r"/models/([^/]+)/versions/([^/]+)$", str(deployment.model or ""))
-    model = f"{match.group(1)}:{match.group(2)}" if match else ""
+    """``(reference of the model it serves, unix seconds it last changed)``: ``name:version``,
+    or the ``azureml://registries/...`` URI of a version in the shared registry."""
+    from mlops_toolkit.targets.azure.endpoints import model_ref
+
+    model = model_ref(deployment.model) if deployment.model else ""
     context = getattr(deployment, "creation_context", None)
     moment = getattr(context, "last_modified_at", None) or getattr(context, "created_at", None)
     since = moment.timestamp() if isinstance(moment, datetime) else 0.0

@@ -32,6 +32,9 @@ PROJECTS = {
     "shipped": {"dev": "local", "prod": "azure"},  # the starter configs as they ship
     "three": {"dev": "azure", "test": "azure", "prod": "azure"},
 }
+#: Projects whose environments share an Azure ML registry (promotion goes through it).
+WITH_REGISTRY = {"three"}
+REGISTRY_BLOCK = "\nmodel_registry:\n  name: mlr-mlopstk-shared\n  resource_group: rg-shared\n"
 
 
 def write_project(root: Path, envs: dict[str, str]) -> Path:
@@ -52,6 +55,9 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     made = {}
     for name, envs in PROJECTS.items():
         root = write_project(tmp_path_factory.mktemp(name), envs)
+        if name in WITH_REGISTRY:
+            for config in root.glob("config-infra-*.yml"):
+                config.write_text(config.read_text(encoding="utf-8") + REGISTRY_BLOCK, "utf-8")
         for system in ("github", "azure-devops"):
             generate_pipelines(system, project_dir=root)
         made[name] = root
@@ -321,3 +327,14 @@ def test_approval_needing_environments_wait_for_the_ci_system_and_confirm(
     assert "--confirm-env prod" in str(prod)
     applies = [s for s in ado["mlops-infra.yml"]["stages"] if s["stage"].startswith("apply_")]
     assert [s["jobs"][0]["environment"] for s in applies] == ["dev", "test", "prod"]
+
+
+@pytest.mark.parametrize("system", ["github", "azure-devops"])
+def test_infra_creates_the_shared_registry_only_where_configured(
+    projects: dict[str, Path], system: str
+) -> None:
+    for name, root in projects.items():
+        infra = next(p for p in files_of(root, system) if p.name == "mlops-infra.yml").read_text()
+        found = re.findall(r"mlops-toolkit models create-registry --env (\w+)", infra)
+        expected = list(PROJECTS[name]) if name in WITH_REGISTRY else []
+        assert found == expected, (name, system)
