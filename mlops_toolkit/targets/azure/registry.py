@@ -20,6 +20,7 @@ of dev is ``.../models/compliance-nlp/versions/3`` in the registry.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,28 +98,24 @@ class AzureRegistryModels:
 
     def _version(self, model: Any) -> ModelVersion:
         found = to_model_version(model)
-        return ModelVersion(
-            name=found.name,
-            version=found.version,
-            created_at=found.created_at,
-            tags=found.tags,
-            aliases=found.aliases,
-            run_id=found.tags.get("mlops.source_run_id") or None,
-            source=found.source,
-            description=found.description,
-            registry=self.name,
-        )
+        from mlops_toolkit.operations.promotion import TAG_SOURCE_RUN
+
+        run = found.tags.get(TAG_SOURCE_RUN) or None
+        return replace(found, run_id=run, registry=self.name)
 
     def list(self, name: str | None = None) -> tuple[ModelVersion, ...]:
-        """Versions of ``name`` (or of every model) in the registry, newest first."""
+        """Versions of ``name`` (or of every model) in the registry, newest first; a name
+        the registry has never held gives none."""
+        from azure.core.exceptions import ResourceNotFoundError
+
         ml = self.ml
+        found: list[ModelVersion] = []
         with calling(f"model {name!r} in {self.describe()}" if name else self.describe()):
             names = [name] if name else sorted({m.name for m in ml.models.list()})
-            found: list[ModelVersion] = []
             for each in names:
                 try:
                     found.extend(self._version(m) for m in ml.models.list(name=each))
-                except NotFoundError:
+                except ResourceNotFoundError:
                     continue
         found.sort(key=lambda m: (m.name, -int(m.version) if m.version.isdigit() else 1))
         return tuple(found)
