@@ -17,8 +17,10 @@ from mlops_toolkit.targets.base import ModelVersion
 
 def model_dict(model: ModelVersion, serving: list[str]) -> dict[str, Any]:
     return {
+        "ref": model.ref,
         "name": model.name,
         "version": model.version,
+        "registry": model.registry,
         "created_at": model.created_at,
         "aliases": list(model.aliases),
         "tags": dict(model.tags),
@@ -77,7 +79,9 @@ def show_model(
     model: str, env_name: str, config_file: Path | None, project_dir: Path, target: str | None,
     output_format: str,
 ) -> None:  # fmt: skip
-    """One version (NAME:VERSION, NAME@ALIAS or NAME for the latest): tags, metrics, lineage."""
+    """One version (NAME:VERSION, NAME@ALIAS or NAME for the latest, or a version in the
+    shared registry, azureml://registries/REGISTRY/models/NAME/versions/VERSION): tags,
+    metrics, lineage."""
     with get_client(env_name, config_file, project_dir, target) as client:
         found = client.models.get(model)
         served = _serving_map(client).get(found.ref, [])

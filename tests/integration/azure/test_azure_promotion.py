@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from mlops_toolkit import ApprovalRequired, BackendError, ConfigError, MLOpsClient, NotFoundError
 from mlops_toolkit.cli.main import cli
@@ -92,7 +92,7 @@ def _prod_client(project: Path, arm: FakeArm) -> MLOpsClient:
     )
 
 
-def _invoke(project: Path, arm: FakeArm, *args: str) -> object:
+def _invoke(project: Path, arm: FakeArm, *args: str) -> Result:
     """Run the real CLI with clients whose SDK requests go to ``arm``."""
 
     def factory(env: str, _config: object, project_dir: Path, _target: object) -> MLOpsClient:
@@ -263,3 +263,15 @@ def test_a_version_whose_path_holds_no_file_is_not_found(
     ):
         dev.models.promote("contract-model:1", to=prod, confirm_env="prod")
     assert [r for r in arm.since(mark) if r.method in ("PUT", "POST", "DELETE")] == []
+
+
+def test_models_show_reads_a_registry_version(
+    project: Path, arm: FakeArm, envs: tuple[MLOpsClient, MLOpsClient]
+) -> None:
+    dev, prod = envs
+    uri = dev.models.promote("contract-model:3", to=prod, confirm_env="prod").destination.ref
+    result = _invoke(project, arm, "models", "show", uri, "--env", "dev", "-o", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["ref"] == uri and data["registry"] == REGISTRY["name"]
+    assert data["tags"][TAG_SOURCE_MODEL] == "contract-model:3"
