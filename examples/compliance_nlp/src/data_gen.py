@@ -44,7 +44,7 @@ from statements import render_amount, sample_amount  # noqa: F401  (re-exported)
 
 CSV_COLUMNS = ("component_id", "description", "label", "rule")
 SPLITS = ("train", "validation", "test")
-RULE_WEIGHTS = (2, 1, 1, 1, 1, 1, 1, 1, 1)  # R1..R9 in the first statement of a row
+RULE_WEIGHTS = (3, 1, 1, 1, 1, 1, 1, 1.5, 1)  # R1..R9 in the first statement of a row
 RULE_SUBJECT = {"R1": "Pb", "R2": "Hg", "R3": "Cr6", "R4": "Cd", "R5": "asbestos", "R9": "decaBDE"}
 # materials that could be read as an exempt lead alloy; kept out of rows that state lead
 # outside an alloy, so that a free-standing "Pb 0.3 %" is never ambiguous
@@ -57,7 +57,8 @@ def regulated_statement(
     rng: random.Random, rule: str, violate: bool
 ) -> tuple[str, list[Fact], str | None]:
     """A statement about ``rule``'s subject; also a component category to use
-    (``ac``, ``airbag``, ``brake_hose``, ``hose``, ``friction``) or None for any."""
+    (``ac``, ``airbag``, ``brake_hose``, ``hose``, ``brake_part``, ``friction``) or None
+    for any."""
     if rule == "R6":
         return (*S.refrigerant_statement(rng, violate), "ac")
     if rule == "R7":
@@ -66,15 +67,15 @@ def regulated_statement(
         return S.brake_hose_statement(rng, violate)
     if rule == "R1":
         draw = rng.random()
-        if violate and draw < 0.25:
+        if violate and draw < 0.3:
             return (*S.lead_alloy_statement(rng, "above"), None)
-        if violate and draw < 0.33:
+        if violate and draw < 0.4:
             return (*S.non_exempt_alloy_statement(rng, True), None)
-        if not violate and draw < 0.2:
+        if not violate and draw < 0.3:
             return (*S.lead_alloy_statement(rng, "within"), None)
-        if not violate and draw < 0.32:
+        if not violate and draw < 0.46:
             return (*S.lead_alloy_statement(rng, "no_amount"), None)
-        if not violate and draw < 0.38:
+        if not violate and draw < 0.52:
             return (*S.non_exempt_alloy_statement(rng, False), None)
     if rule == "R5" and rng.random() < 0.6:
         return (*S.substance_statement(rng, "asbestos", violate), "friction")
@@ -157,15 +158,15 @@ def compose(rng: random.Random, plan: list[tuple[str, bool]]) -> tuple[str, list
 
 
 def sample_plan(rng: random.Random) -> list[tuple[str, bool]]:
-    """42 % of rows mention no regulated subject, 25 % one in a compliant way,
-    33 % violate a rule (R1 lead, with its alloy exemptions, twice as often as
-    each of R2..R9); a quarter of the regulated rows
+    """35 % of rows mention no regulated subject, 30 % one in a compliant way,
+    35 % violate a rule (R1 lead, with its alloy exemptions, three times and R8
+    one and a half times as often as each other rule); a quarter of the regulated rows
     add a second mention of another substance, compliant nine times in ten."""
     draw = rng.random()
     rules = [f"R{i}" for i in range(1, 10)]
-    if draw < 0.42:
+    if draw < 0.35:
         return []
-    plan = [(rng.choices(rules, weights=RULE_WEIGHTS)[0], draw >= 0.67)]
+    plan = [(rng.choices(rules, weights=RULE_WEIGHTS)[0], draw >= 0.65)]
     if rng.random() < 0.25:
         extra = rng.choice([r for r in rules if r not in ("R6", "R7", "R8", plan[0][0])])
         plan.append((extra, rng.random() < 0.1))

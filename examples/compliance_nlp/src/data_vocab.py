@@ -67,6 +67,27 @@ COMPONENTS = {
         "flexible brake hose",
         "braided brake hose",
         "brake hose assy",
+        "brake flexi hose",
+        "caliper hose",
+        "flexible brake line",
+        "stainless braided brake line",
+        "brake flex hose",
+    ],
+    # brake-system parts that are not a hydraulic brake hose (R8 does not apply)
+    "brake_part": [
+        "brake fluid reservoir",
+        "master cylinder",
+        "brake caliper",
+        "wheel cylinder",
+        "rigid brake pipe",
+        "steel brake line",
+        "brake pipe",
+        "ABS hydraulic unit",
+        "brake pressure sensor",
+        "caliper seal kit",
+        "bleed nipple",
+        "brake fluid level sensor",
+        "clutch master cylinder",
     ],
     "hose": [
         "coolant hose",
@@ -373,6 +394,9 @@ PARTS = {
         ("cable jacket", ["PVC", "TPU", "XLPE", "TPE"]),
         ("potting compound", ["epoxy", "PU potting", "silicone gel"]),
         ("shield", CONDUCTORS),
+        ("lead frame", ["C194 copper alloy", "CuFe2P", "C7025", "Alloy 42 (FeNi42)"]),
+        ("leadframe", ["C194", "CuFe2P, silver spot plated", "KFC copper"]),
+        ("component leads", ["tin-plated copper", "matte tin over Ni", "NiPdAu"]),
     ],
     "lighting": [
         ("lens", ["PC", "PMMA", "hard-coated PC"]),
@@ -469,6 +493,9 @@ NOTES = [
     "lead time {q} days",
     "efficiency 92 %",
     "duty cycle 60 %",
+    "bright chrome trim (metallic Cr)",
+    "brake fluid DOT 4 topped up",
+    "lead time 6 weeks",
 ]
 ABBREVIATIONS = [
     ("with ", "w/ "),
@@ -568,7 +595,7 @@ def frame(rng: random.Random, component: str, body: list[str], extra: list[str])
     content = sep.join(body) if body else rng.choice(("no further details", "std part"))
     tail = ", ".join(extra)
     comp = component if rng.random() < 0.5 else component.capitalize()
-    style = rng.randrange(20)
+    style = rng.randrange(30)
     pn_bit = f" {pn_text}" if has_pn else ""
     sup_bit = supplier if has_sup else rng.choice(("supplier unknown", "in-house"))
     if style == 0:
@@ -613,7 +640,47 @@ def frame(rng: random.Random, component: str, body: list[str], extra: list[str])
         text = f"Item: {comp} / Supplier: {sup_bit} / Notes: {content} / {tail}"
     elif style == 18:
         text = f"{comp}{pn_bit} -- {content} -- {tail}"
-    else:
+    elif style == 19:
         text = f"Returned {component}{pn_bit} from {sup_bit}, {content}; {tail}"
+    else:
+        text = _more_frames(rng, style, comp, component, pn_text, pn_bit, sup_bit, content, tail)
     text = re.sub(r"\s+\.(?=\s|$)", ".", text).replace(", ,", ",")
     return " ".join(text.split()).strip(" ,;-|/")
+
+
+def _more_frames(
+    rng: random.Random,
+    style: int,
+    comp: str,
+    component: str,
+    pn_text: str,
+    pn_bit: str,
+    sup_bit: str,
+    content: str,
+    tail: str,
+) -> str:
+    """Catalogue lines, material declarations, workshop shorthand and longer notes."""
+    qty = rng.randrange(1, 9)
+    if style == 20:
+        return f"{pn_text} {comp} {sup_bit} - {content} - {tail}"
+    if style == 21:
+        return f"MD {pn_text}: {component}; materials and substances: {content}; {tail}"
+    if style == 22:
+        verb = rng.choice(("swapped", "changed", "replaced", "fitted", "R&R"))
+        return f"{component} {verb}, {content}, {tail}"
+    if style == 23:
+        return (
+            f"Removed old {component} and fitted new one from {sup_bit}. "
+            f"Checked the paperwork: {content}. {tail}"
+        )
+    if style == 24:
+        return f"{content} ({comp}, {sup_bit}){f' {tail}' if tail else ''}"
+    if style == 25:
+        return f"[{comp}]{pn_bit} {content} {tail}"
+    if style == 26:
+        return f"{qty} x {comp}{pn_bit} @ {sup_bit}: {content}. {tail}"
+    if style == 27:
+        return f"{comp}{pn_bit}. Material info from supplier: {content}. Remarks: {tail}"
+    if style == 28:
+        return f"Job card: {component} replaced on customer vehicle; {content}; {tail}"
+    return f"Substance declaration - part {comp}{pn_bit} - {content}"

@@ -390,6 +390,14 @@ PB_ALLOYS = {
         "SUM24L",
         "44SMnPb28",
         "35SPb20",
+        "10SPb20",
+        "1.0722 (10SPb20)",
+        "36SMnPb14",
+        "1.0765",
+        "11SMnPb30+C bright bar",
+        "leaded free-cutting steel bar",
+        "SUM22L",
+        "12L14 cold-drawn bar",
     ],
     "aluminium": [
         "aluminium alloy",
@@ -414,6 +422,15 @@ PB_ALLOYS = {
         "A380 die casting",
         "AlSi12 casting alloy",
         "6082 aluminium",
+        "EN AW-2007",
+        "AlCuMgPb",
+        "AlCu4PbMgMn",
+        "EN AW-2007 (AlCu4PbMgMn)",
+        "AA6262-T9",
+        "EN AW-6262 (AlMg1SiPb)",
+        "GD-AlSi9Cu3",
+        "AlSi12Cu1(Fe) casting",
+        "EN AC-AlSi9Cu3(Fe)",
     ],
     "copper": [
         "brass",
@@ -461,6 +478,32 @@ PB_ALLOYS = {
         "CC495K",
         "Ms58",
         "CZ121 brass",
+        "CuSn12Pb2",
+        "CC484K",
+        "CuSn11Pb2-C (CC482K)",
+        "CuPb10Sn10",
+        "CuPb15Sn8 (CC496K)",
+        "CuPb20Sn5",
+        "CC497K",
+        "CuZn35Pb2",
+        "CW601N",
+        "CuZn39Pb2 (CW612N)",
+        "CW612N",
+        "CuNi18Zn19Pb1 nickel silver",
+        "C34500",
+        "C35300",
+        "C84400 leaded semi-red brass",
+        "C93700",
+        "C94300",
+        "leaded tin bronze",
+        "leaded red brass",
+        "bearing bronze",
+        "free-machining brass",
+        "hot-stamping brass",
+        "DZR brass",
+        "G-CuSn7ZnPb",
+        "LG4 gunmetal",
+        "Rg7",
     ],
 }
 # alloys outside the exemptions: lead in them is judged against 0.1 %
@@ -487,6 +530,10 @@ ALLOY_PARTS = {
         "bearing shell",
         "union nut",
         "hose barb",
+        "water pump impeller",
+        "sensor housing",
+        "thrust washer",
+        "gear selector fork",
     ],
 }
 ALLOY_PHRASES = [
@@ -503,6 +550,12 @@ ALLOY_PHRASES = [
     "{p} ({m}); {n} {a} per mill cert",
     "{n} {a} as alloying element in {m} {p}",
     "{m} {p}, the alloy contains {a} {n}",
+    "{p} / {m} / {n} {a}",
+    "material {m}, {n} {a}, {p}",
+    "{m} ({n} {a}) {p}",
+    "{p} turned from {m} bar, {n} {a}",
+    "{m}: {n} {a} - {p}",
+    "{p}, alloy {m} with {n} at {a}",
 ]
 COPPER_COMPOSITION = ["{m} {p}, composition Cu {cu} %, Zn {zn} %, {n} {a}"]
 ALLOY_NO_AMOUNT = [
@@ -513,6 +566,10 @@ ALLOY_NO_AMOUNT = [
     "{p} from {m}, lead as alloying element",
     "{m} {p} (leaded)",
     "{p}: {m}",
+    "{p}, {m}",
+    "{p} - mat. {m}",
+    "{m} bar stock, {p}",
+    "{p} cast in {m}",
 ]
 
 # ------------------------------------------------------------- refrigerants
@@ -533,8 +590,18 @@ REFRIGERANT_NAMES = {
     "R-600a": ["R-600a (isobutane)", "R600a"],
 }
 HIGH_GWP = ("R-134a", "R-134a", "R-134a", "R-12", "R-22", "R-404A", "R-410A", "R-407C", "R-513A")
-LOW_GWP = ("R-1234yf", "R-1234yf", "R-1234yf", "R-744", "R-744", "R-152a", "R-152a", "R-1234ze")
-LOW_GWP += ("R-290", "R-600a")
+LOW_GWP = (
+    "R-1234yf",
+    "R-1234yf",
+    "R-1234yf",
+    "R-744",
+    "R-744",
+    "R-152a",
+    "R-152a",
+    "R-1234ze",
+    "R-290",
+    "R-600a",
+)
 REFRIGERANT_PHRASES = [
     "charged with {g}{r}",
     "refrigerant: {g}{r}",

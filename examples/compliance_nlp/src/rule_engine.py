@@ -25,6 +25,7 @@ The decisions encoded here:
   bound is ambiguous and raises :class:`AmbiguousFact` (it is never generated);
 - a qualitative statement ("Pb above the ELV limit", "Cd within limits")
   decides by what it says;
+- an amount of zero ("asbestos 0 %") is not present, as "none" is;
 - a negative amount means "not present" (compliant); an amount above 100 % is
   above the limit (non_compliant); scoring flags both as implausible;
 - R6 judges the refrigerant charged in the system (named, or by a stated GWP);
@@ -35,7 +36,9 @@ The decisions encoded here:
 - R8: a hydraulic brake hose (assembly) violates unless FMVSS 106 or DOT
   certification is stated as given; a brake-fluid grade ("for DOT 4
   fluid"), another standard (SAE J1401) or "OE equivalent" is not that
-  certification; other hoses need none;
+  certification; other hoses, and brake parts that are not hoses (a fluid
+  reservoir "for DOT 4 fluid", a rigid brake pipe), need none; a certified
+  hose with other paperwork pending is certified;
 - lead in an alloy outside the three exempt families (zinc die casting,
   structural steel not meant for machining, a lead-antimony alloy) is judged
   against 0.1 %, and a lead-based alloy is lead present;
@@ -102,7 +105,9 @@ class Fact:
     True / False / None (not stated).
 
     ``kind`` ``brake_hose``: ``cert`` one of CERT_STATES. ``kind`` ``hose``: a
-    hose other than a brake hose (never needs certification).
+    hose other than a brake hose; ``kind`` ``brake_part``: a brake-system part
+    that is not a hose (reservoir, master cylinder, rigid pipe); neither ever
+    needs certification, whatever fluid grade or marking the text gives.
 
     ``tags`` name the error-analysis slices the statement belongs to; they
     never influence the label.
@@ -171,7 +176,7 @@ def violated_rule(fact: Fact) -> str | None:
         if fact.cert not in CERT_STATES:
             raise ValueError(f"unknown certification state {fact.cert!r}")
         return None if fact.cert == "certified" else "R8"
-    if fact.kind == "hose":
+    if fact.kind in ("hose", "brake_part"):
         return None
     raise ValueError(f"unknown fact kind {fact.kind!r}")
 

@@ -44,7 +44,7 @@ NEAR_LIMIT = (0.5, 2.0)
 _I = re.IGNORECASE
 _LEAD = (
     r"\blead(?:ed)?\b(?!\s+(?:time|wire|frame))|unleaded|leadfree|(?<![a-z])(?<!\d-)pb(?![a-z])"
-    r"|pb(?=\d)|bipb\b|pbmg|snpb|lead-acid|lead zirconate"
+    r"|pb(?=\d)|bipb\b|pbmg|snpb|\bpbo\b|lead-acid|lead zirconate"
 )
 # substance mentions (narrow: the substance or a device that contains it)
 SUBSTANCE_CUES = {
@@ -52,9 +52,10 @@ SUBSTANCE_CUES = {
     "Hg": r"mercury|(?<!\d-)\bhg\b|ccfl|fluorescent",
     "Cr6": r"\bcr\s?\(?\s?vi\b|\bcrvi\b|\bcr\s?6\s?\+|\bcr\s?\+\s?6|\bcr6\b|hexavalent"
     r"|hex[\s-]?chrome|chromium\s?\(?vi|chromate|chromated|chrome\s6",
-    "Cd": r"cadmium|(?<!\d-)\bcd\b|\bnicd\b|\bni-cd\b",
+    "Cd": r"cadmium|(?<!\d-)\bcd\b|\bnicd\b|\bni-cd\b|agcdo|\bcdo\b",
     "asbestos": r"asbestos|chrysotile|amosite|crocidolite|tremolite|actinolite|anthophyllite",
-    "decaBDE": r"deca-?\s?bde|\bbde[\s-]?209|decabromo|\bpbdes?\b|\bdbdpo\b|brominated diphenyl",
+    "decaBDE": r"deca-?\s?bde|\bbde[\s-]?209|decabromo|\bpbdes?\b|\bdbdpo\b|brominated diphenyl"
+    r"|saytex 102|\bde-83",
 }
 SUBJECT_RULE = {"Pb": "R1", "Hg": "R2", "Cr6": "R3", "Cd": "R4", "asbestos": "R5", "decaBDE": "R9"}
 # wider cues per rule: the subject, its compliant alternatives and the R6-R8 subjects
@@ -69,14 +70,14 @@ RULE_CUES = {
     "R7": r"propellant|inflator|gas generant|ammonium[\s-]nitrate|\bpsan\b|nh4no3|desicca(?:nt|t)"
     r"|guanidine|tetrazole|azide|drying agent|moisture absorber"
     r"|\ban\b(?=[\s-](?:based|propellant|charge|tablets))",
-    "R8": r"brake[\s-]?hose|fmvss|\bdot\b|\bcert\b|certif|\bmarking",
+    "R8": r"brake[\s-]?hose|fmvss|\bdot\b|\bcert\b|certif|\bmarking|571\.106",
     "R9": SUBSTANCE_CUES["decaBDE"] + r"|flame[\s-]?retard|\bfr\b|halogen[\s-]?free|hffr|dbdpe",
 }
 NEGATION = (
     r"free\b(?![\s-](?:cutting|machining))|\bno\b(?!\.\s?\w)|:\s*no\b|instead of|\bnon\b|\bnon-"
     r"|\bnot\b(?!\s+exceed)|\bwithout\b|\bw/o\b|\bnone\b|\bn\.d\.?"
     r"|\bnd\b|\bzero\b|\bnil\b|\bnegative\b|\bunleaded\b|\buncertified\b|\bunmarked\b|\babsen"
-    r"|\bdoesn't\b|\bomitted\b"
+    r"|\bdoesn't\b|\bomitted\b|\bn/a\b"
 )
 # said of a subject that is replaced, only compatible, or judged against a limit
 NOT_PRESENT_CONTEXT = (
@@ -88,7 +89,7 @@ DOUBLE_NEGATION = r"\bnot\s+(?:\S+\s+)?\S+[\s-]free\b|-free:\s*no\b"
 ALLOY_FAMILIES = {
     "copper": r"brass|bronze|gunmetal|copper alloy|\bcu alloy|\bcu\s?zn|\bcu\s?sn|\bcu\s?pb"
     r"|\bcu\s?al|\bcw\d{3}[a-z]\b|\bcc\d{3}[a-z]\b|\bc\d{5}\b|\bc3[678]\d\b|\bms58\b|\bcz12\d\b|\blg2\b"
-    r"|\brg[57]\b|sae 660",
+    r"|\brg[57]\b|sae 660|\bcu\s?ni\d|nickel silver",
     "steel": r"free[\s-]?(?:cutting|machining) steel|steel \(free[\s-]cutting|machining steel"
     r"|steel for machining|automatic steel|leaded steel|\b\d{1,2}s(?:mn)?pb\d{2}|\b12l1[34]\b"
     r"|\bsum2\dl\b|\b1\.07[0-9]{2}\b|g12144",

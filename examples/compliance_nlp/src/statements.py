@@ -14,6 +14,7 @@ import random
 import re
 from dataclasses import replace
 
+import data_vocab_forms as F
 import data_vocab_regulated as R
 from amounts import parse_number
 from rule_engine import (
@@ -49,7 +50,7 @@ _NEG_CUE = re.compile(
     r"free\b|\bno\b|\bnon-|\bnot\b(?!\s+exceed)|\bwithout\b"
     r"|\bw/o\b|\bnone\b"
     r"|\bn\.d\.|\bND\b|\bzero\b|\bnil\b|\bnegative\b|\bunleaded\b|\buncertified\b|\babsen"
-    r"|\bdoesn't\b|\bomitted\b|\bunmarked\b|instead of",
+    r"|\bdoesn't\b|\bomitted\b|\bunmarked\b|instead of|\bn/a\b",
     re.IGNORECASE,
 )
 SIMPLE_NAMES = {
@@ -186,11 +187,13 @@ def _substance_statement(rng: random.Random, subject: str, violate: bool) -> Sta
     base = Fact("substance", subject)
     mode = rng.random()
     if not violate:
-        if mode < 0.32 or subject == "asbestos" and mode < 0.8:
+        if mode < 0.26 or subject == "asbestos" and mode < 0.6:
             pool = R.NEGATIONS if rng.random() < 0.6 else R.NEGATIONS_FOR[subject]
             text = rng.choice(pool).format(**fmt)
             return text, [Fact("substance", subject, False, tags=_tags(_neg(text)))]
-        if mode < 0.45 or subject == "asbestos":
+        if mode < 0.38 or subject == "asbestos" and mode < 0.85:
+            return other_negation(rng, subject, fmt)
+        if mode < 0.47 or subject == "asbestos":
             text = rng.choice(R.COMPLIANT_KIND_PHRASES[subject])
             return text, [Fact("substance", subject, False, tags=_tags(_neg(text)))]
         if mode < 0.5:
@@ -208,9 +211,11 @@ def _substance_statement(rng: random.Random, subject: str, violate: bool) -> Sta
             template = rng.choice(R.LIMIT_MENTION_PHRASES)
             return _with_amount(rng, base, template, pct, lim=_limit_text(limit), **fmt)
         return _with_amount(rng, base, rng.choice(R.AMOUNT_PHRASES), pct, **fmt)
-    if mode < 0.28:
+    if mode < 0.15:
         text = rng.choice(R.PRESENT_PHRASES[subject])
         return text, [Fact("substance", subject, tags=_tags("presence_no_amount"))]
+    if mode < 0.28:
+        return material_presence(rng, subject)
     if mode < 0.32:
         fmt["n"] = rng.choice(SIMPLE_NAMES[subject])
         text = rng.choice(R.NOT_FREE).format(**fmt)
@@ -235,6 +240,35 @@ def _substance_statement(rng: random.Random, subject: str, violate: bool) -> Sta
         template = rng.choice(R.LIMIT_MENTION_PHRASES)
         return _with_amount(rng, base, template, pct, lim=_limit_text(limit), **fmt)
     return _with_amount(rng, base, rng.choice(R.AMOUNT_PHRASES), pct, **fmt)
+
+
+def material_presence(rng: random.Random, subject: str) -> Statement:
+    """A part written beside a material that holds ``subject`` by its composition or
+    nature (``solder Sn63Pb37``, ``contacts AgCdO``, ``gasket: amosite``): no verb of
+    presence, no amount."""
+    material, parts = rng.choice(F.SUBSTANCE_MATERIALS[subject])
+    text = rng.choice(F.MATERIAL_FORMS).format(m=material, p=rng.choice(parts))
+    return text, [Fact("substance", subject, tags=_tags("presence_no_amount"))]
+
+
+def other_negation(rng: random.Random, subject: str, fmt: dict[str, str]) -> Statement:
+    """``subject`` not present, said as a sentence (``decaBDE not used``, ``Cd: no``),
+    as a zero value (``asbestos 0 %``: an amount of zero, which no limit is below) or
+    after the reason it is absent (``LED lighting only, so no Hg``)."""
+    draw = rng.random()
+    fmt = {**fmt, "n": rng.choice(SIMPLE_NAMES[subject] + R.SUBSTANCE_NAMES[subject])}
+    fmt["N"] = fmt["n"][0].upper() + fmt["n"][1:]
+    if draw < 0.3:
+        zero = rng.choice(F.ZERO_VALUES)
+        text = rng.choice(F.ZERO_FORMS).format(z=zero, **fmt)
+        tags = _tags("unit" if "%" not in zero else None)
+        return text, [Fact("substance", subject, amount=0.0, tags=tags)]
+    if draw < 0.45:
+        reason = rng.choice(F.ABSENCE_REASONS[subject])
+        text = rng.choice(F.REASONED_NEGATIONS).format(r=reason, **fmt)
+    else:
+        text = rng.choice(F.SENTENCE_NEGATIONS).format(**fmt)
+    return text, [Fact("substance", subject, False, tags=_tags(_neg(text)))]
 
 
 def lead_alloy_statement(rng: random.Random, mode: str) -> Statement:
@@ -347,16 +381,28 @@ def inflator_statement(rng: random.Random, violate: bool) -> Statement:
 
 
 def brake_hose_statement(rng: random.Random, violate: bool) -> tuple[str, list[Fact], str]:
-    """Certification of a brake hose, or of another hose that needs none; also the
-    component category (``brake_hose`` or ``hose``)."""
+    """Certification of a brake hose (said in many ways, sometimes beside other
+    paperwork that is pending), or of another hose or a brake part that is not a
+    hose, which need none; also the component category (``brake_hose``, ``hose`` or
+    ``brake_part``)."""
     if not violate:
-        if rng.random() < 0.3:
+        draw = rng.random()
+        if draw < 0.2:
             text = rng.choice(R.OTHER_HOSE_CERT)
             return text, [Fact("hose", "other", tags=_tags(_neg(text)))], "hose"
-        return rng.choice(R.CERT_YES), [Fact("brake_hose", "hose", cert="certified")], "brake_hose"
+        if draw < 0.4:
+            text = rng.choice(F.BRAKE_PART_NOTES)
+            return text, [Fact("brake_part", "other", tags=_tags(_neg(text)))], "brake_part"
+        cert = rng.choice(R.CERT_YES if rng.random() < 0.5 else F.CERT_YES_MORE)
+        if rng.random() < 0.25:
+            doc = rng.choice(F.OTHER_PAPERWORK)
+            cert = rng.choice(F.PAPERWORK_PENDING).format(c=cert, d=doc)
+        return cert, [Fact("brake_hose", "hose", cert="certified")], "brake_hose"
     status = rng.choice(
         ("missing", "missing", "pending", "failed", "other_standard", "unknown", "unstated")
     )
-    text = "" if status == "unstated" else rng.choice(R.CERT_NO[status])
+    more = F.CERT_NO_MORE.get(status, [])
+    pool = more if more and rng.random() < 0.4 else R.CERT_NO.get(status, [])
+    text = "" if status == "unstated" else rng.choice(pool)
     fact = Fact("brake_hose", "hose", cert=status, tags=_tags(_neg(text)))
     return text, [fact], "brake_hose"
