@@ -19,6 +19,7 @@ from mlops_toolkit.config import (
     ComputeSettings,
     EndpointSettings,
     EnvironmentConfig,
+    ModelRegistrySettings,
     MonitoringSettings,
     NamingSettings,
     NetworkSettings,
@@ -53,6 +54,7 @@ from mlops_toolkit.targets.base import (
     JobStep,
     MetricSeries,
     ModelVersion,
+    RegistryInfo,
 )
 
 __all__ = [
@@ -79,6 +81,7 @@ __all__ = [
     "MLOpsClient",
     "MetricSeries",
     "MetricsSummary",
+    "ModelRegistrySettings",
     "ModelVersion",
     "MonitoringSettings",
     "NamingSettings",
@@ -87,6 +90,7 @@ __all__ = [
     "OperationTimeout",
     "PromotionResult",
     "ProvisionResult",
+    "RegistryInfo",
     "StateSettings",
     "TerraformSettings",
     "ToolkitError",

@@ -171,7 +171,7 @@ def create_registry(
     """
     with get_client(env_name, config_file, project_dir, target) as client:
         info(f"Looking for the model registry of {client.environment}")
-        data = client.models.create_registry()
+        data = client.models.create_registry().as_dict()
     if output_format != "table":
         emit(data, output_format, lambda _d: None)
         return

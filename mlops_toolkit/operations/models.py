@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlops_toolkit.errors import NotFoundError, UsageError
 from mlops_toolkit.refs import ModelRef, parse_model_ref
-from mlops_toolkit.targets.base import ModelVersion
+from mlops_toolkit.targets.base import ModelVersion, RegistryInfo
 
 if TYPE_CHECKING:
     from mlops_toolkit.client import MLOpsClient
@@ -100,12 +100,12 @@ class ModelOperations:
                 )
         return tuple(slots)
 
-    def create_registry(self, timeout: float | None = None) -> dict[str, Any]:
+    def create_registry(self, timeout: float | None = None) -> RegistryInfo:
         """Create the Azure ML registry named by ``model_registry`` (shared by the
         environments; promotions go there) unless it exists. Blocks (creation takes
-        minutes on Azure); idempotent. Returns ``{"name", "id", "location",
-        "created"}``. Raises ``UsageError`` on a target without a shared registry,
-        ``ConfigError`` naming ``model_registry`` when the config has none."""
+        minutes on Azure; ``OperationTimeout`` after ``timeout`` seconds); idempotent.
+        Raises ``UsageError`` on a target without a shared registry, ``ConfigError``
+        naming ``model_registry`` when the config has none."""
         registry_models = getattr(self._client.target, "registry_models", None)
         if registry_models is None:
             raise UsageError(
@@ -115,7 +115,8 @@ class ModelOperations:
                 "environment's workspace; no registry is needed.",
             )
         store = registry_models()
-        return dict(store.create() if timeout is None else store.create(timeout))
+        info: RegistryInfo = store.create() if timeout is None else store.create(timeout)
+        return info
 
     def promote(
         self,

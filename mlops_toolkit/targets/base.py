@@ -158,6 +158,20 @@ class ModelVersion:
 
 
 @dataclass(frozen=True)
+class RegistryInfo:
+    """A model registry the environments share (the azure target: an Azure ML registry)."""
+
+    name: str
+    id: str
+    location: str
+    created: bool  # False when it existed already
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "id": self.id, "location": self.location,
+                "created": self.created}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class ModelExport:
     """A model version's files on this machine, with the lineage of the run that made it.
 

@@ -9,9 +9,11 @@ EXPECTED = {
     "BackendError", "ComputeCluster", "ComputeSettings", "ConfigError", "ConflictError",
     "DeploymentInfo", "DeploymentWindow", "EndpointInfo", "EndpointKeys", "EndpointSettings",
     "EnvironmentConfig", "EnvironmentSetupError", "GateFailed", "InvokeResult", "JobInfo",
-    "JobStep", "MLOpsClient", "MetricSeries", "MetricsSummary", "ModelVersion",
+    "JobStep", "MLOpsClient", "MetricSeries", "MetricsSummary", "ModelRegistrySettings",
+    "ModelVersion",
     "MonitoringSettings", "NamingSettings", "NetworkSettings", "NotFoundError",
-    "OperationTimeout", "PromotionResult", "ProvisionResult", "StateSettings", "TerraformSettings",
+    "OperationTimeout", "PromotionResult", "ProvisionResult", "RegistryInfo", "StateSettings",
+    "TerraformSettings",
     "ToolkitError", "UsageError", "WorkloadSettings", "WorkspaceSettings", "load_config",
 }  # fmt: skip
 

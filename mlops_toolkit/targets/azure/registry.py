@@ -29,7 +29,7 @@ from mlops_toolkit.errors import ConfigError, ConflictError, NotFoundError, Usag
 from mlops_toolkit.refs import registry_model_uri
 from mlops_toolkit.targets.azure.models import ALIAS_TAG_PREFIX, to_model_version
 from mlops_toolkit.targets.azure.sdk_errors import calling, wait
-from mlops_toolkit.targets.base import ModelExport, ModelVersion
+from mlops_toolkit.targets.base import ModelExport, ModelVersion, RegistryInfo
 
 if TYPE_CHECKING:
     from mlops_toolkit.config import ModelRegistrySettings
@@ -198,9 +198,10 @@ class AzureRegistryModels:
 
     # ------------------------------------------------------------------ the registry itself
 
-    def create(self, timeout: float | None = CREATE_TIMEOUT_S) -> dict[str, Any]:
+    def create(self, timeout: float | None = CREATE_TIMEOUT_S) -> RegistryInfo:
         """Create the registry in ``model_registry.resource_group`` unless it exists.
-        Blocks; idempotent. Returns ``{"name", "id", "location", "created"}``."""
+        Blocks (minutes on Azure; ``OperationTimeout`` after ``timeout`` seconds, the
+        creation going on); idempotent."""
         from azure.ai.ml import MLClient
         from azure.ai.ml.entities import Registry, RegistryRegionDetails
 
@@ -216,8 +217,7 @@ class AzureRegistryModels:
         try:
             with calling(self.describe()):
                 found = ml.registries.get(self.name)
-            return {"name": found.name, "id": found.id, "location": found.location,
-                    "created": False}  # fmt: skip
+            return RegistryInfo(found.name, found.id, found.location, created=False)
         except NotFoundError:
             pass
         registry = Registry(
@@ -230,8 +230,7 @@ class AzureRegistryModels:
         with calling(self.describe()):
             poller = ml.registries.begin_create(registry)
         created = wait(poller, f"creating {self.describe()}", timeout)
-        return {"name": created.name, "id": created.id, "location": created.location,
-                "created": True}  # fmt: skip
+        return RegistryInfo(created.name, created.id, created.location, created=True)
 
 
 def _single_folder(root: Path, what: str) -> Path:

@@ -78,7 +78,7 @@ def envs(project: Path, arm: FakeArm) -> Iterator[tuple[MLOpsClient, MLOpsClient
             tags=SOURCE_TAGS,
         )
         created = dev.models.create_registry()
-        assert created["created"] is True and created["name"] == REGISTRY["name"]
+        assert created.created is True and created.name == REGISTRY["name"]
         yield dev, prod_client
 
 
