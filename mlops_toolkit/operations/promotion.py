@@ -202,9 +202,19 @@ def promote(
     source_models = _source(source_client)
     dest_models = _destination(destination_client)
     version = source_client.models.resolve(ref, "model")
+    if version.registry is not None and getattr(dest_models, "name", None) != version.registry:
+        raise UsageError(
+            f"model: {version.ref} is in registry {version.registry!r}, which environment "
+            f"{dest_env!r} does not share",
+            hint="Promote the workspace version (NAME:VERSION) instead.",
+        )
     obtain_approval(
         dest_env, f"promote {version.ref} from {source_env} into {dest_env}", confirm_env, approve
     )
+    if version.registry is not None:  # already in the registry both environments share
+        with tempfile.TemporaryDirectory(prefix="mlops-promote-", dir=work_dir) as staging:
+            return _verify_shared(source_env, dest_env, version, dest_models, Path(staging),
+                                  progress)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="mlops-promote-", dir=work_dir) as staging:
         progress(f"Downloading {version.ref} from {source_env}")
         export = source_models.export_version(
@@ -230,6 +240,35 @@ def promote(
         _verify(dest_models, created, manifest, Path(staging) / "copy", delete=True)
         progress(f"{dest_env} holds {created.ref}: byte-identical to {source_env} {version.ref}")
         return _result(source_env, dest_env, version, created, manifest, created=True)
+
+
+def _verify_shared(
+    source_env: str,
+    dest_env: str,
+    version: ModelVersion,
+    registry: _Store,
+    staging: Path,
+    progress: ProgressCallback,
+) -> PromotionResult:
+    """A version already in the shared registry (``dev -> test -> prod``: test's model is
+    the registry's): nothing to copy; its files are checked against the digest it was
+    promoted with. ``BackendError`` when they differ or it was never promoted."""
+    expected = version.tags.get(TAG_FILES_SHA256)
+    if not expected:
+        raise BackendError(
+            f"{version.ref} carries no {TAG_FILES_SHA256} tag, so its files cannot be checked",
+            hint="Promote the workspace version it came from instead.",
+        )
+    progress(f"{version.ref} is already in the registry {dest_env} shares; verifying its files")
+    found = manifest_of(registry.export_version(version.name, version.version, str(staging))
+                        .files_dir)  # fmt: skip
+    if found.digest != expected:
+        raise BackendError(
+            f"{version.ref}: its files (sha256 {found.digest}) are not those it was promoted "
+            f"with ({expected})"
+        )
+    progress(f"{dest_env} uses {version.ref}: files verified")
+    return _result(source_env, dest_env, version, version, found, created=False)
 
 
 def _verify(

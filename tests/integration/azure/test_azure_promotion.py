@@ -275,3 +275,23 @@ def test_models_show_reads_a_registry_version(
     data = json.loads(result.stdout)
     assert data["ref"] == uri and data["registry"] == REGISTRY["name"]
     assert data["tags"][TAG_SOURCE_MODEL] == "contract-model:3"
+
+
+def test_a_registry_version_promoted_onward_is_verified_not_copied(
+    envs: tuple[MLOpsClient, MLOpsClient], arm: FakeArm
+) -> None:
+    # dev -> test -> prod: the next environment's source is already the shared registry's.
+    dev, prod = envs
+    uri = dev.models.promote("contract-model:3", to=prod, confirm_env="prod").destination.ref
+    mark = arm.mark()
+    with pytest.raises(ApprovalRequired):
+        dev.models.promote(uri, to=prod)
+    onward = dev.models.promote(uri, to=prod, confirm_env="prod")
+    assert not onward.created and onward.destination.ref == uri == onward.source.ref
+    assert [r for r in arm.since(mark) if r.method in ("PUT", "DELETE")] == []
+    # A registry version whose files no longer match its digest is reported.
+    account = storage_account(REGISTRY["name"])
+    key = next(k for k in arm.state.blobs if k[0] == account and k[2].endswith("config.json"))
+    arm.state.blobs[key] = Blob(b"{}")
+    with pytest.raises(BackendError, match="not those it was promoted with"):
+        dev.models.promote(uri, to=prod, confirm_env="prod")
