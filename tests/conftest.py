@@ -30,13 +30,6 @@ if os.environ.get("PYTEST_XDIST_WORKER") and hasattr(signal, "SIGINT"):
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``long`` first (a stable sort keeps every other test's order): with
-    several workers, a test of minutes handed out last keeps one worker busy long after
-    the others have run out of work."""
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
-
-
 @pytest.fixture(scope="session", autouse=True)
 def no_process_left_by_the_session() -> Iterator[None]:
     """Fail the session if a process started by a long-lived fixture outlives it."""

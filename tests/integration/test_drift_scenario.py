@@ -90,7 +90,6 @@ def deployed(tmp_path_factory: pytest.TempPathFactory, onnx_dir: Path) -> Iterat
         client.close()
 
 
-@pytest.mark.long
 def test_normal_windows_stay_quiet_and_shifted_traffic_alarms_then_retrains(
     deployed: MLOpsClient,
 ) -> None:

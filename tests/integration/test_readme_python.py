@@ -31,7 +31,6 @@ def readme_program() -> str:
     return match.group(1)
 
 
-@pytest.mark.long
 def test_the_readme_program_runs_the_whole_life_locally(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     write_starter_configs(tmp_path)
