@@ -199,14 +199,12 @@ class ModelRegistrySettings(_Model):
     @field_validator("resource_group")
     @classmethod
     def _resource_group(cls, v: str) -> str:
-        return _format("resource_group", v, NAME_RULES)
+        return _rule("resource_group", v)
 
     @field_validator("location")
     @classmethod
     def _location(cls, v: str | None) -> str | None:
-        if v is not None and v not in AZURE_REGIONS:
-            raise ValueError(f"must be an Azure region name such as 'westeurope', got {v!r}")
-        return v
+        return None if v is None else _region(v)
 
 
 class ComputeCluster(_Model):
@@ -411,11 +409,7 @@ class EnvironmentConfig(_Model):
     @field_validator("location")
     @classmethod
     def _location(cls, v: str) -> str:
-        if FORMAT_RULES["location"].violation(v) or v not in AZURE_REGIONS:
-            guess = v.replace(" ", "").lower()
-            hint = f" (did you mean {guess!r}?)" if guess in AZURE_REGIONS else ""
-            raise ValueError(f"must be an Azure region name such as 'westeurope', got {v!r}{hint}")
-        return v
+        return _region(v)
 
     @field_validator("subscription_id")
     @classmethod
@@ -462,6 +456,15 @@ class EnvironmentConfig(_Model):
     def merged_tags(self) -> dict[str, str]:
         """Tags applied to every resource: the config's plus environment and manager."""
         return {**self.tags, "environment": self.environment, "managed_by": "mlops-toolkit"}
+
+
+def _region(value: str) -> str:
+    """``value`` if it is an Azure region name; the message suggests the name it resembles."""
+    if FORMAT_RULES["location"].violation(value) or value not in AZURE_REGIONS:
+        guess = value.replace(" ", "").lower()
+        hint = f" (did you mean {guess!r}?)" if guess in AZURE_REGIONS else ""
+        raise ValueError(f"must be an Azure region name such as 'westeurope', got {value!r}{hint}")
+    return value
 
 
 def _rule(kind: str, value: str) -> str:

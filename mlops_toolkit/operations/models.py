@@ -14,20 +14,22 @@ if TYPE_CHECKING:
     from mlops_toolkit.client import MLOpsClient
     from mlops_toolkit.operations.environments import ApproveCallback
     from mlops_toolkit.operations.promotion import PromotionResult
-    from mlops_toolkit.targets.base import ModelOperations as TargetModels
+    from mlops_toolkit.targets.azure.registry import AzureRegistryModels as SharedRegistry
     from mlops_toolkit.targets.base import ProgressCallback
 
 
-def registry_of(client: MLOpsClient, registry: str) -> TargetModels:
-    """The shared registry ``registry`` as the client's target reaches it; ``UsageError``
-    (exit 2) on a target without one."""
+def registry_of(client: MLOpsClient, registry: str | None = None) -> SharedRegistry:
+    """The registry the client's environment shares with the others (``registry``: the
+    name a reference gave); ``UsageError`` (exit 2) on a target without one."""
     registry_models = getattr(client.target, "registry_models", None)
     if registry_models is None:
+        named = f"model: registry {registry!r}: " if registry else ""
         raise UsageError(
-            f"model: registry {registry!r}: the {client.target_name} target of environment "
-            f"{client.environment!r} has no shared model registry",
-            hint="Registry references are for the azure target with model_registry set; "
-            "on the local target use NAME:VERSION.",
+            f"{named}the {client.target_name} target of environment {client.environment!r} "
+            "has no shared model registry",
+            hint="A shared registry is for the azure target with model_registry set; on the "
+            "local target promotion copies straight into the other environment's workspace "
+            "and versions are named NAME:VERSION.",
         )
     return registry_models(registry)
 
@@ -106,17 +108,8 @@ class ModelOperations:
         minutes on Azure; ``OperationTimeout`` after ``timeout`` seconds); idempotent.
         Raises ``UsageError`` on a target without a shared registry, ``ConfigError``
         naming ``model_registry`` when the config has none."""
-        registry_models = getattr(self._client.target, "registry_models", None)
-        if registry_models is None:
-            raise UsageError(
-                f"the {self._client.target_name} target of environment "
-                f"{self._client.environment!r} has no shared model registry",
-                hint="Promotion on the local target copies straight into the other "
-                "environment's workspace; no registry is needed.",
-            )
-        store = registry_models()
-        info: RegistryInfo = store.create() if timeout is None else store.create(timeout)
-        return info
+        store = registry_of(self._client)
+        return store.create() if timeout is None else store.create(timeout)
 
     def promote(
         self,

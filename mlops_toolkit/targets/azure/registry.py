@@ -161,6 +161,8 @@ class AzureRegistryModels:
     ) -> ModelVersion:
         """Upload ``export``'s files as version ``export.version.version`` of its model.
         ``ConflictError`` when the registry already holds that version number."""
+        from mlops_toolkit.operations.promotion import TAG_SOURCE_ENVIRONMENT
+
         source = export.version
         if any(k.startswith(ALIAS_TAG_PREFIX) for k in tags):
             tags = {k: v for k, v in tags.items() if not k.startswith(ALIAS_TAG_PREFIX)}
@@ -171,7 +173,7 @@ class AzureRegistryModels:
         if taken is not None:
             raise ConflictError(
                 f"{self.describe()} already holds {source.name} version {source.version} "
-                f"from {taken.tags.get('mlops.source_environment', 'elsewhere')} with other "
+                f"from {taken.tags.get(TAG_SOURCE_ENVIRONMENT, 'elsewhere')} with other "
                 "files",
                 hint="Versions in a shared registry are immutable; register the model under "
                 "a new version and promote that one.",

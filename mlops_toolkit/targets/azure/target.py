@@ -68,12 +68,15 @@ class AzureTarget:
 
         return AzureModels(self)
 
-    def registry_models(self, name: str | None = None) -> AzureRegistryModels:
+    def registry_models(
+        self, name: str | None = None, *, purpose: str = "a registry model"
+    ) -> AzureRegistryModels:
         """The shared Azure ML registry of ``model_registry`` (``ConfigError`` naming the
-        key when the config has none; ``UsageError`` when ``name`` is another registry)."""
+        key and ``purpose`` when the config has none; ``UsageError`` when ``name`` is
+        another registry)."""
         from mlops_toolkit.targets.azure.registry import AzureRegistryModels, registry_settings
 
-        settings = registry_settings(self, "a registry model")
+        settings = registry_settings(self, purpose)
         if name is not None and name != settings.name:
             raise UsageError(
                 f"model: registry {name!r} is not this environment's model_registry "
@@ -86,10 +89,7 @@ class AzureTarget:
 
     def promotion_store(self) -> AzureRegistryModels:
         """Where ``models promote`` puts a version for this environment: the registry."""
-        from mlops_toolkit.targets.azure.registry import registry_settings
-
-        registry_settings(self, "models promote")
-        return self.registry_models()
+        return self.registry_models(purpose="models promote")
 
     @cached_property
     def environments(self) -> AzureEnvironments:

@@ -211,3 +211,12 @@ def test_an_azure_destination_without_a_shared_registry_names_the_key(project: P
     with pytest.raises(ConfigError, match="config-infra-prod.yml: model_registry: not set") as err:
         dev.models.promote(f"{MODEL}:1", to=prod, confirm_env="prod")
     assert err.value.exit_code == 2
+
+
+def test_the_local_target_has_no_shared_registry(project: Path) -> None:
+    with MLOpsClient.from_config("dev", project_dir=project, environ={}) as dev:
+        with pytest.raises(UsageError, match="local target .* has no shared model registry"):
+            dev.models.create_registry()
+        uri = f"azureml://registries/mlr-shared/models/{MODEL}/versions/1"
+        with pytest.raises(UsageError, match="^model: registry 'mlr-shared': the local target"):
+            dev.models.get(uri)
