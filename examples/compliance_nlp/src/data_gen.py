@@ -104,7 +104,8 @@ def technician_style(text: str, rng: random.Random, protected: str) -> str:
     out = []
     for word in words:
         bare = word.lower().strip(".,;:()")
-        if bare in ("the", "a", "an") and word != "AN" and rng.random() < 0.6:
+        # "AN" (ammonium nitrate) is no article, with or without punctuation ("AN;")
+        if bare in ("the", "a", "an") and word.strip(".,;:()") != "AN" and rng.random() < 0.6:
             continue
         if bare not in keep and word.isalpha() and len(word) > 5 and rng.random() < 0.025:
             word = _typo(word, rng)

@@ -266,6 +266,9 @@ def test_technician_style_never_drops_the_word_an() -> None:
     for _ in range(300):
         styled = data_gen.technician_style("inflator with AN propellant, an o-ring", rng, "AN")
         assert re.search(r"\ban propellant", styled, re.IGNORECASE), styled
+        # nor with punctuation attached ("phase stabilized AN; asbestos: nil")
+        styled = data_gen.technician_style("phase stabilized AN; seal EPDM", rng, "AN")
+        assert re.search(r"\ban;", styled, re.IGNORECASE), styled
 
 
 def test_lead_outside_an_alloy_never_shares_a_row_with_an_exempt_alloy() -> None:
