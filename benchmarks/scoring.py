@@ -10,7 +10,9 @@ pools each engine's latencies over the rounds and prints p50/p95/p99,
 throughput and the p50 ratios to PyTorch eager from that one run, with the
 ratio per round to show how stable it is. Then, unless ``--no-http``,
 ``score.py`` (int8) behind the Azure ML inference server (gunicorn, one
-worker, 127.0.0.1, sequential requests) is timed the same way.
+worker, 127.0.0.1, sequential requests) is timed the same way; its requests
+include the rule check (``rule_check.py``) that the engine rows leave out, and
+the rule check alone is timed in the parent (pure Python, one text at a time).
 
 Usage::
 
@@ -265,6 +267,7 @@ def run(
         }
         if http is not None:
             results.update(_http_bench(onnx_dir, threads, *http))
+        rule_check = _rule_check_bench(_texts())
         report_path = onnx_dir / "export_report.json"
         export = json.loads(report_path.read_text()) if report_path.is_file() else {}
     return {
@@ -296,6 +299,24 @@ def run(
             )
         },
         "results": results,
+        "rule_check_ms_per_text": rule_check,
+    }
+
+
+def _rule_check_bench(texts: list[str], repeat: int = 5) -> dict[str, float]:
+    """p50 / p99 milliseconds of ``rule_check.check`` per description (pure Python)."""
+    sys.path.insert(0, str(SRC))
+    import rule_check
+
+    latencies = []
+    for _ in range(repeat):
+        for text in texts:
+            start = time.perf_counter()
+            rule_check.check(text)
+            latencies.append(time.perf_counter() - start)
+    return {
+        "p50": float(np.percentile(latencies, 50) * 1000),
+        "p99": float(np.percentile(latencies, 99) * 1000),
     }
 
 
@@ -348,6 +369,12 @@ def render(report: dict[str, Any]) -> str:
         "",
         f"int8 vs PyTorch eager at batch 1 (p50): {speedup:.2f}x (per round: {rounds})",
     ]
+    if report.get("rule_check_ms_per_text"):
+        rc = report["rule_check_ms_per_text"]
+        lines.append(
+            f"rule check per description (in the HTTP rows, not the engine rows): "
+            f"p50 {rc['p50']:.3f} ms, p99 {rc['p99']:.3f} ms"
+        )
     return "\n".join(lines)
 
 

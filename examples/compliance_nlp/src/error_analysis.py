@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from modeling import LABELS
+from rule_check import Verdict, decide
 from slices import SLICES, input_flags, slice_rule_key, slice_tags
-from thresholds import binary_scores, predict_at
+from thresholds import binary_scores
 
 PREDICTION_COLUMNS = (
     "component_id",
@@ -30,6 +31,8 @@ PREDICTION_COLUMNS = (
     "rule",
     "predicted",
     "p_non_compliant",
+    "decided_by",
+    "rule_check",
     "correct",
     "slices",
     "flags",
@@ -83,12 +86,18 @@ def analyse(
     probs: Sequence[float],
     threshold: float,
     ids: Sequence[str] | None = None,
+    verdicts: Sequence[Verdict | None] | None = None,
 ) -> dict[str, Any]:
-    """Rows of ``predictions.csv`` and the tables of ``error_summary.md``. Pure."""
-    y_pred = predict_at(probs, threshold)
+    """Rows of ``predictions.csv`` and the tables of ``error_summary.md``; with
+    ``verdicts`` (``rule_check.check`` per row) a row the rule check decides is
+    predicted by it. Pure."""
+    checks: Sequence[Verdict | None] = verdicts or [None] * len(texts)
+    decided = [decide(v, p, threshold) for v, p in zip(checks, probs, strict=True)]
+    y_pred = [d[0] for d in decided]
     tags = [slice_tags(t) for t in texts]
     by_rule: dict[str, dict[str, int]] = {}
     by_slice: dict[str, dict[str, int]] = {}
+    by_decider: dict[str, dict[str, int]] = {}
     rows = []
     for i, text in enumerate(texts):
         y, p = y_true[i], y_pred[i]
@@ -96,6 +105,7 @@ def analyse(
             _add(by_rule, key, y, p)
         for key in sorted(tags[i]) or ["(no slice)"]:
             _add(by_slice, key, y, p)
+        _add(by_decider, decided[i][1], y, p)
         rows.append(
             {
                 "component_id": ids[i] if ids else str(i + 1),
@@ -104,6 +114,8 @@ def analyse(
                 "rule": rules[i],
                 "predicted": LABELS[p],
                 "p_non_compliant": f"{probs[i]:.6f}",
+                "decided_by": decided[i][1],
+                "rule_check": _evidence(checks[i]),
                 "correct": str(y == p).lower(),
                 "slices": ";".join(sorted(tags[i])),
                 "flags": ";".join(input_flags(text)),
@@ -115,8 +127,13 @@ def analyse(
         "tags": tags,
         "by_rule": {k: by_rule[k] for k in order if k in by_rule},
         "by_slice": {k: by_slice[k] for k in (*SLICES, "(no slice)") if k in by_slice},
+        "by_decider": {k: by_decider[k] for k in ("rules", "model") if k in by_decider},
         "per_slice": slice_metrics(y_true, y_pred, tags),
     }
+
+
+def _evidence(verdict: Verdict | None) -> str:
+    return verdict.evidence if verdict is not None and verdict.label is not None else ""
 
 
 def _fmt(value: Any) -> str:
@@ -130,7 +147,10 @@ def _fmt(value: Any) -> str:
 def summary_markdown(title: str, analysis: dict[str, Any], baseline: dict[str, Any] | None) -> str:
     """``error_summary.md``: aggregate tables, no row text."""
     lines = [f"# Error analysis: {title}", ""]
-    for heading, table in (("rule", analysis["by_rule"]), ("slice", analysis["by_slice"])):
+    tables = [("rule", analysis["by_rule"]), ("slice", analysis["by_slice"])]
+    if "rules" in analysis.get("by_decider", {}):
+        tables.append(("decider (rule check or classifier)", analysis["by_decider"]))
+    for heading, table in tables:
         lines += [
             f"## Errors by {heading}",
             "",
@@ -139,8 +159,8 @@ def summary_markdown(title: str, analysis: dict[str, Any], baseline: dict[str, A
             "|---|---:|---:|---:|---:|",
         ]
         for key, row in table.items():
-            cells = (key, row["n"], row["errors"], row["missed"], row["false_alarms"])
-            lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+            counts = (row["n"], row["errors"], row["missed"], row["false_alarms"])
+            lines.append(f"| {key} | " + " | ".join(str(c) for c in counts) + " |")
         lines.append("")
     lines += [
         "## Metrics per slice (at the decision threshold)",

@@ -17,6 +17,13 @@ challenger's). Writes into ``--out``:
 - ``confusion_matrix.png``;
 - ``decision.json``: ``{"promote": bool, "reason": str, ...}`` for register.py.
 
+Predictions are the system's: the rule check (``rule_check.py``) decides the
+rows whose regulated statements it can read, the classifier the rest, for the
+challenger and the champion alike; ``model_only`` in metrics.json gives the
+classifier's figures alone beside them, ``rule_check`` how many rows the check
+decided and how many of those it got wrong. ``--no-rule-check`` evaluates the
+classifier alone.
+
 The champion is a model directory (``--champion-dir``) or the registered
 MLflow model's version under alias ``champion`` (``--registered-model``;
 tracking/registry URI from ``MLFLOW_TRACKING_URI``). Promote when no champion
@@ -32,7 +39,7 @@ CLI::
     python evaluate.py --model-dir OUT/model --test-file D/test.csv --out OUT/eval \
         [--registered-model compliance-nlp | --champion-dir DIR] [--min-delta 0.0] \
         [--baseline-train-file D/train.csv [--baseline-val-file D/validation.csv]] \
-        [--threshold 0.5]
+        [--threshold 0.5] [--no-rule-check]
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ from typing import Any
 
 from error_analysis import analyse, write_reports
 from modeling import LABELS, RULES, decision_threshold, load_model_dir, predict_proba
+from rule_check import Verdict, check_all, predict
 from thresholds import DEFAULT_MAX_THRESHOLD, DEFAULT_TARGET_RECALL, binary_scores, predict_at
 
 
@@ -162,12 +170,31 @@ def score_model_dir(model_dir: str | Path, texts: list[str]) -> tuple[list[float
 
 
 def metrics_at(
-    y_true: list[int], probs: list[float], threshold: float, rules: list[str]
+    y_true: list[int],
+    probs: list[float],
+    threshold: float,
+    rules: list[str],
+    verdicts: list[Verdict] | None = None,
 ) -> dict[str, Any]:
-    """``compute_metrics`` at ``threshold`` with the threshold and the arg-max
-    (0.5) figures beside it. Pure."""
-    metrics = compute_metrics(y_true, predict_at(probs, threshold), rules)
+    """``compute_metrics`` at ``threshold`` (the rule check deciding where
+    ``verdicts`` has a verdict) with the threshold, the classifier alone and the
+    arg-max (0.5, classifier alone) figures beside it. Pure."""
+    metrics = compute_metrics(y_true, predict(probs, threshold, verdicts), rules)
     metrics["threshold"] = threshold
+    if verdicts is not None:
+        alone = predict_at(probs, threshold)
+        right = sum(a == b for a, b in zip(y_true, alone, strict=True))
+        metrics["model_only"] = {
+            "accuracy": right / max(1, len(alone)),
+            **binary_scores(y_true, alone),
+        }
+        decided = [(y, v) for y, v in zip(y_true, verdicts, strict=True) if v.label is not None]
+        metrics["rule_check"] = {
+            "rows": len(y_true),
+            "decided": len(decided),
+            "decided_non_compliant": sum(v.label == "non_compliant" for _, v in decided),
+            "errors": sum(LABELS[y] != v.label for y, v in decided),
+        }
     argmax = predict_at(probs, 0.5 + 1e-12)
     metrics["argmax"] = {
         "accuracy": sum(a == b for a, b in zip(y_true, argmax, strict=True)) / max(1, len(argmax)),
@@ -215,6 +242,7 @@ def evaluate(
     baseline_train_file: str | Path | None = None,
     baseline_val_file: str | Path | None = None,
     threshold: float | None = None,
+    rule_check: bool = True,
 ) -> dict[str, Any]:
     """Score challenger (and champion, and optionally the TF-IDF baseline) on
     ``test_file``; write metrics.json, decision.json, predictions.csv,
@@ -224,11 +252,12 @@ def evaluate(
     out.mkdir(parents=True, exist_ok=True)
     texts, y_true, rules, ids = read_eval_csv(test_file)
     probs, meta = score_model_dir(model_dir, texts)
+    verdicts = check_all(texts) if rule_check else None
     chosen = decision_threshold(meta) if threshold is None else threshold
-    challenger = metrics_at(y_true, probs, chosen, rules)
+    challenger = metrics_at(y_true, probs, chosen, rules, verdicts)
     challenger["threshold_source"] = "--threshold" if threshold is not None else "model meta"
     challenger["threshold_choice"] = meta.get("threshold")
-    analysis = analyse(texts, y_true, rules, probs, chosen, ids)
+    analysis = analyse(texts, y_true, rules, probs, chosen, ids, verdicts)
     challenger["per_slice"] = analysis["per_slice"]
     plot_confusion(
         challenger["confusion_matrix"], out / "confusion_matrix.png", f"challenger (n={len(texts)})"
@@ -237,7 +266,11 @@ def evaluate(
         "test_file": str(test_file),
         "model_dir": str(model_dir),
         "challenger": challenger,
-        "error_analysis": {"by_rule": analysis["by_rule"], "by_slice": analysis["by_slice"]},
+        "error_analysis": {
+            "by_rule": analysis["by_rule"],
+            "by_slice": analysis["by_slice"],
+            "by_decider": analysis["by_decider"],
+        },
     }
     champion_f1 = None
     with tempfile.TemporaryDirectory() as tmp:
@@ -250,7 +283,9 @@ def evaluate(
                 source = (found[0], f"models:/{registered_model}@{alias} (v{found[1]})")
         if source is not None:
             champion_probs, champion_meta = score_model_dir(source[0], texts)
-            champion = metrics_at(y_true, champion_probs, decision_threshold(champion_meta), rules)
+            champion = metrics_at(
+                y_true, champion_probs, decision_threshold(champion_meta), rules, verdicts
+            )
             champion["source"] = source[1]
             doc["champion"] = champion
             champion_f1 = champion["macro_f1"]
@@ -302,6 +337,12 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         help="decision threshold for the challenger (default: the one in its compliance_meta.json)",
     )
+    p.add_argument(
+        "--no-rule-check",
+        action="store_true",
+        help="predict with the classifier alone (default: the rule check decides the rows whose "
+        "regulated statements it can read, the classifier the rest)",
+    )
     a = p.parse_args(argv)
     doc = evaluate(
         a.model_dir,
@@ -314,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         a.baseline_train_file,
         a.baseline_val_file,
         a.threshold,
+        rule_check=not a.no_rule_check,
     )
     challenger = doc["challenger"]
     summary = {
@@ -324,6 +366,10 @@ def main(argv: list[str] | None = None) -> int:
         "precision_non_compliant": challenger["per_class"]["non_compliant"]["precision"],
         "decision": doc["decision"],
     }
+    if "model_only" in challenger:
+        summary["model_only_macro_f1"] = challenger["model_only"]["macro_f1"]
+        summary["model_only_recall_non_compliant"] = challenger["model_only"]["recall"]
+        summary["rule_check"] = challenger["rule_check"]
     if "baseline" in doc:
         summary["baseline_macro_f1"] = doc["baseline"]["macro_f1"]
         summary["baseline_recall_non_compliant"] = doc["baseline"]["per_class"]["non_compliant"][

@@ -11,12 +11,19 @@ ONNX Runtime and the fast tokenizer. ``run(raw_data)`` scores a JSON batch::
     response  {"predictions": [{"label": "non_compliant",
                                 "probabilities": {"compliant": 0.03,
                                                   "non_compliant": 0.97},
-                                "flags": []}, ...],
+                                "flags": [],
+                                "decided_by": "model"}, ...],
                "model_version": "compliance-nlp:3"}
 
-``label`` is ``non_compliant`` when its probability reaches the model's
-decision threshold (``decision_threshold`` in ``compliance_meta.json``, chosen
-on the validation split for a target recall; 0.5 when absent). ``flags`` lists
+``label`` comes from the rule check (``rule_check.py``) when it can read the
+description's regulated statements (a substance with an amount, a negation, a
+named refrigerant, a brake hose and its certification, ...): then
+``decided_by`` is ``rules`` and the prediction carries ``rule`` (the violated
+rule, empty when compliant) and ``evidence`` (what was read). Otherwise
+``decided_by`` is ``model`` and ``label`` is ``non_compliant`` when its
+probability reaches the model's decision threshold (``decision_threshold`` in
+``compliance_meta.json``, chosen on the validation split for a target recall;
+0.5 when absent). ``probabilities`` are always the classifier's. ``flags`` lists
 what is implausible in the input, which the label does not settle:
 ``concentration_above_100_percent`` and ``negative_amount`` (see
 ``slices.input_flags``); such descriptions are still labelled by the rules' literal
@@ -31,6 +38,7 @@ Environment:
 
 ``COMPLIANCE_ONNX_VARIANT``  ``int8`` (default; falls back to fp32 when absent) or ``fp32``
 ``COMPLIANCE_DECISION_THRESHOLD`` overrides the model's decision threshold (0 to 1)
+``COMPLIANCE_RULE_CHECK``    ``on`` (default) or ``off`` (the classifier decides every row)
 ``COMPLIANCE_ORT_THREADS``   intra-op threads (default: usable cores / ``WORKER_COUNT``, max 4)
 ``COMPLIANCE_MAX_BATCH``     default 64;  ``COMPLIANCE_MAX_CHARS`` default 2000
 ``COMPLIANCE_MODEL_VERSION`` reported version (default: meta ``model_version``, else
@@ -69,6 +77,7 @@ from modeling import (  # noqa: E402
     normalize_text,
     read_meta,
 )
+from rule_check import check, decide  # noqa: E402
 from slices import input_flags  # noqa: E402
 
 logger = logging.getLogger("compliance_nlp.score")
@@ -172,6 +181,7 @@ class Scorer:
         model_path: Path,
         model_version: str,
         threshold: float | None = None,
+        rule_check: bool = True,
     ) -> None:
         self.session = session
         self.tokenizer = tokenizer
@@ -180,6 +190,7 @@ class Scorer:
         self.model_path = model_path
         self.model_version = model_version
         self.threshold = decision_threshold(meta) if threshold is None else threshold
+        self.rule_check = rule_check
 
     @classmethod
     def load(
@@ -188,9 +199,11 @@ class Scorer:
         variant: str = "int8",
         threads: int | None = None,
         threshold: float | None = None,
+        rule_check: bool = True,
     ) -> Scorer:
         """Load the model below ``model_root``; blocks a second or two. ``threshold``
-        overrides the meta's decision threshold. Raises ``ModelNotFound``, and
+        overrides the meta's decision threshold; ``rule_check`` False lets the
+        classifier decide every row. Raises ``ModelNotFound``, and
         ``ValueError`` for a threshold outside [0, 1]."""
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise ValueError(f"decision threshold must be within [0, 1], got {threshold}")
@@ -221,6 +234,7 @@ class Scorer:
             model_path=path,
             model_version=_model_version(meta, Path(model_root)),
             threshold=threshold,
+            rule_check=rule_check,
         )
 
     def encode(self, texts: list[str]) -> dict[str, np.ndarray]:
@@ -244,18 +258,26 @@ class Scorer:
         return exp / exp.sum(axis=1, keepdims=True)
 
     def predict(self, texts: list[str]) -> list[dict[str, Any]]:
-        """``[{"label": ..., "probabilities": {label: p, ...}, "flags": [...]}, ...]``."""
+        """``[{"label", "probabilities", "flags", "decided_by"[, "rule", "evidence"]}, ...]``."""
         probs = self.predict_proba(texts)
-        return [
-            {
-                "label": self.labels[1 if row[1] >= self.threshold else 0],
+        out = []
+        for text, row in zip(texts, probs, strict=True):
+            source = normalize_source(text)
+            verdict = check(source) if self.rule_check else None
+            label, decided_by = decide(verdict, float(row[1]), self.threshold)
+            prediction: dict[str, Any] = {
+                "label": self.labels[label],
                 "probabilities": {
                     lab: round(float(p), 6) for lab, p in zip(self.labels, row, strict=True)
                 },
-                "flags": input_flags(normalize_source(text)),
+                "flags": input_flags(source),
+                "decided_by": decided_by,
             }
-            for text, row in zip(texts, probs, strict=True)
-        ]
+            if verdict is not None and decided_by == "rules":
+                prediction["rule"] = verdict.rule
+                prediction["evidence"] = verdict.evidence
+            out.append(prediction)
+        return out
 
 
 def normalize_source(text: str) -> str:
@@ -419,7 +441,13 @@ def init() -> None:
             f"COMPLIANCE_DECISION_THRESHOLD={configured!r} is not a number; "
             "give a probability between 0 and 1 or unset it to use the model's own"
         ) from None
-    scorer = Scorer.load(model_root, variant, threshold=threshold)
+    rule_check = os.environ.get("COMPLIANCE_RULE_CHECK", "on").strip().lower()
+    if rule_check not in ("on", "off"):
+        raise ValueError(
+            f"COMPLIANCE_RULE_CHECK={rule_check!r} is not 'on' or 'off'; unset it to keep "
+            "the rule check on"
+        )
+    scorer = Scorer.load(model_root, variant, threshold=threshold, rule_check=rule_check == "on")
     collect_dir = os.environ.get("COMPLIANCE_COLLECT_DIR") or os.environ.get(
         "MLOPS_DATA_COLLECTION_DIR"
     )
@@ -431,10 +459,11 @@ def init() -> None:
         azure=_azure_collector(),
     )
     logger.info(
-        "serving %s (version %s, threshold %.4g, %d intra-op threads)",
+        "serving %s (version %s, threshold %.4g, rule check %s, %d intra-op threads)",
         scorer.model_path,
         scorer.model_version,
         scorer.threshold,
+        "on" if scorer.rule_check else "off",
         scorer.session.get_session_options().intra_op_num_threads,
     )
 

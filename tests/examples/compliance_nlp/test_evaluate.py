@@ -11,6 +11,7 @@ import pytest
 from baseline import fit_and_score
 from error_analysis import analyse
 from evaluate import compute_metrics, decide
+from rule_check import check
 
 
 def test_metrics_match_hand_computed_values() -> None:
@@ -84,9 +85,27 @@ def test_error_analysis_files(tiny_run: Path, sample_dir: Path, tmp_path: Path) 
     assert [r["description"] for r in rows] == [r["description"] for r in source]
     threshold = doc["challenger"]["threshold"]
     for row in rows:
-        predicted = "non_compliant" if float(row["p_non_compliant"]) >= threshold else "compliant"
-        assert row["predicted"] == predicted
+        verdict = check(row["description"])
+        if verdict.label is not None:  # the rule check decides what it can read
+            assert (row["decided_by"], row["predicted"]) == ("rules", verdict.label)
+            assert row["rule_check"] == verdict.evidence
+        else:
+            alone = float(row["p_non_compliant"]) >= threshold
+            assert row["decided_by"] == "model" and row["rule_check"] == ""
+            assert row["predicted"] == ("non_compliant" if alone else "compliant")
         assert row["correct"] == str(row["predicted"] == row["label"]).lower()
+    decided = [r for r in rows if r["decided_by"] == "rules"]
+    assert 20 <= len(decided) < len(rows)  # the sample mentions regulated subjects often
+    check_figures = doc["challenger"]["rule_check"]
+    assert check_figures["decided"] == len(decided)
+    assert check_figures["errors"] == sum(r["correct"] == "false" for r in decided)
+    by_decider = doc["error_analysis"]["by_decider"]
+    assert by_decider["rules"]["n"] + by_decider["model"]["n"] == len(rows)
+    # the classifier alone, beside the system, from the same probabilities
+    alone = [int(float(r["p_non_compliant"]) >= threshold) for r in rows]
+    truth = [int(r["label"] == "non_compliant") for r in rows]
+    hits = sum(a and t for a, t in zip(alone, truth, strict=True))
+    assert doc["challenger"]["model_only"]["recall"] == pytest.approx(hits / sum(truth))
     (tn, fp), (fn, tp) = doc["challenger"]["confusion_matrix"]
     with open(tmp_path / "errors.csv", newline="", encoding="utf-8") as handle:
         errors = list(csv.DictReader(handle))
@@ -96,7 +115,30 @@ def test_error_analysis_files(tiny_run: Path, sample_dir: Path, tmp_path: Path) 
     assert missed == fn  # every non_compliant row counts once, under its rule
     summary = (tmp_path / "error_summary.md").read_text()
     assert "## Errors by rule" in summary and "## Errors by slice" in summary
+    assert "## Errors by decider (rule check or classifier)" in summary
     assert not any(r["description"] in summary for r in source)  # aggregates only
+
+
+def test_no_rule_check_evaluates_the_classifier_alone(
+    tiny_run: Path, sample_dir: Path, tmp_path: Path
+) -> None:
+    doc = evaluate.evaluate(tiny_run / "model", sample_dir / "test.csv", tmp_path, rule_check=False)
+    assert "model_only" not in doc["challenger"] and "rule_check" not in doc["challenger"]
+    with open(tmp_path / "predictions.csv", newline="", encoding="utf-8") as handle:
+        assert {r["decided_by"] for r in csv.DictReader(handle)} == {"model"}
+
+
+def test_analyse_lets_the_rule_check_decide_rows_it_reads() -> None:
+    texts = ["brass fitting CW614N, Pb 4.6 %", "door seal EPDM", "Cd 20 ppm in the pigment"]
+    verdicts = [check(t) for t in texts]
+    result = analyse(texts, [1, 0, 0], ["R1", "", ""], [0.1, 0.7, 0.9], 0.5, None, verdicts)
+    predicted = [r["predicted"] for r in result["rows"]]
+    assert predicted == ["non_compliant", "non_compliant", "compliant"]
+    assert [r["decided_by"] for r in result["rows"]] == ["rules", "model", "rules"]
+    assert result["by_decider"] == {
+        "rules": {"n": 2, "errors": 0, "missed": 0, "false_alarms": 0},
+        "model": {"n": 1, "errors": 1, "missed": 0, "false_alarms": 1},
+    }
 
 
 def test_analyse_groups_errors_by_rule_and_slice() -> None:
@@ -123,7 +165,19 @@ def test_threshold_override(tiny_run: Path, sample_dir: Path, tmp_path: Path) ->
     assert doc["challenger"]["threshold"] == 0.0
     assert doc["challenger"]["threshold_source"] == "--threshold"
     assert doc["challenger"]["per_class"]["non_compliant"]["recall"] == 1.0
-    assert doc["challenger"]["per_class"]["compliant"]["recall"] == 0.0
+    # the classifier alone flags every row at 0.0; rows the rule check reads as
+    # compliant stay compliant
+    assert doc["challenger"]["model_only"]["recall"] == 1.0
+    (tn, _), _ = doc["challenger"]["confusion_matrix"]
+    assert (
+        tn
+        == doc["challenger"]["rule_check"]["decided"]
+        - doc["challenger"]["rule_check"]["decided_non_compliant"]
+    )
+    alone = evaluate.evaluate(
+        tiny_run / "model", sample_dir / "test.csv", tmp_path, threshold=0.0, rule_check=False
+    )
+    assert alone["challenger"]["per_class"]["compliant"]["recall"] == 0.0
 
 
 def test_champion_directory_is_scored_on_the_same_data(

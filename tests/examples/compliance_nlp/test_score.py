@@ -29,6 +29,7 @@ def served(azure_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "COMPLIANCE_COLLECT_DIR",
         "COMPLIANCE_MODEL_VERSION",
         "COMPLIANCE_DECISION_THRESHOLD",
+        "COMPLIANCE_RULE_CHECK",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AZUREML_MODEL_DIR", str(azure_model_dir))
@@ -44,7 +45,7 @@ def _body(response: object) -> tuple[int, dict]:
 
 
 def test_run_returns_labelled_probabilities_and_version(served: Path) -> None:
-    texts = ["lead-free solder, SAC305", "Cd 150 mg/kg in the pigment of the door handle"]
+    texts = ["door seal EPDM 70 Shore, black", "wiper arm bracket, painted"]
     status, body = _body(score.run(json.dumps({"inputs": texts})))
     assert status == 200
     assert body["model_version"] == "compliance-nlp:3"
@@ -53,10 +54,50 @@ def test_run_returns_labelled_probabilities_and_version(served: Path) -> None:
         probs = pred["probabilities"]
         assert set(probs) == {"compliant", "non_compliant"}
         assert sum(probs.values()) == pytest.approx(1.0, abs=1e-5)
-        # no decision_threshold in this model's meta: 0.5, i.e. the likelier label
+        # no regulated statement: the classifier decides; no decision_threshold in
+        # this model's meta: 0.5, i.e. the likelier label
+        assert pred["decided_by"] == "model"
         assert pred["label"] == max(probs, key=probs.get)
         assert pred["flags"] == []
+        assert "evidence" not in pred
     assert score._state.scorer.model_path.name == "model.int8.onnx"
+
+
+def test_rule_check_decides_what_it_can_read_and_says_why(served: Path) -> None:
+    texts = [
+        "Cd 150 mg/kg in the pigment of the door handle",
+        "brass fitting CW614N, Pb 3.1 %",
+        "door seal EPDM",
+    ]
+    status, body = _body(score.run(json.dumps({"inputs": texts})))
+    assert status == 200
+    cadmium, brass, seal = body["predictions"]
+    assert (cadmium["label"], cadmium["decided_by"], cadmium["rule"]) == (
+        "non_compliant",
+        "rules",
+        "R4",
+    )
+    assert "Cd amount above its limit" in cadmium["evidence"]
+    assert (brass["label"], brass["decided_by"], brass["rule"]) == ("compliant", "rules", "")
+    assert seal["decided_by"] == "model"
+    # the probabilities stay the classifier's whoever decided
+    assert set(cadmium["probabilities"]) == {"compliant", "non_compliant"}
+
+
+def test_rule_check_can_be_switched_off(
+    azure_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AZUREML_MODEL_DIR", str(azure_model_dir))
+    monkeypatch.delenv("COMPLIANCE_COLLECT_DIR", raising=False)
+    monkeypatch.setenv("COMPLIANCE_RULE_CHECK", "off")
+    score.init()
+    body = score.run(json.dumps({"inputs": ["Cd 150 mg/kg in the pigment"]}))
+    (pred,) = body["predictions"]
+    assert pred["decided_by"] == "model"
+    assert pred["label"] == max(pred["probabilities"], key=pred["probabilities"].get)
+    monkeypatch.setenv("COMPLIANCE_RULE_CHECK", "maybe")
+    with pytest.raises(ValueError, match="COMPLIANCE_RULE_CHECK='maybe' is not 'on' or 'off'"):
+        score.init()
 
 
 def test_implausible_amounts_are_flagged_and_still_labelled(served: Path) -> None:
@@ -86,7 +127,7 @@ def test_labels_follow_the_models_decision_threshold(
     texts = ["brake hose assembly, no DOT marking", "door seal EPDM", "lead-free solder"]
     for threshold, expected in ((0.0, "non_compliant"), (1.0, "compliant")):
         model_root = _with_threshold(onnx_dir, tmp_path / str(threshold), threshold)
-        scorer = score.Scorer.load(model_root, "fp32", threads=1)
+        scorer = score.Scorer.load(model_root, "fp32", threads=1, rule_check=False)
         assert scorer.threshold == threshold
         assert {p["label"] for p in scorer.predict(texts)} == {expected}
     probs = scorer.predict_proba(texts)[:, 1]
@@ -95,6 +136,7 @@ def test_labels_follow_the_models_decision_threshold(
     monkeypatch.setenv("COMPLIANCE_ONNX_VARIANT", "fp32")
     monkeypatch.delenv("COMPLIANCE_COLLECT_DIR", raising=False)
     monkeypatch.setenv("COMPLIANCE_DECISION_THRESHOLD", str(middle))
+    monkeypatch.setenv("COMPLIANCE_RULE_CHECK", "off")
     score.init()
     labels = [p["label"] for p in score.run(json.dumps({"inputs": texts}))["predictions"]]
     assert labels == ["non_compliant" if p >= middle else "compliant" for p in probs]

@@ -1,0 +1,162 @@
+"""The rule check: examples per rule, what it refuses to decide, and agreement with
+the rule engine's labels on generated and hand-written data."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import data_gen
+import pytest
+from rule_check import check, decide, predict
+
+from tests.examples.compliance_nlp.conftest import EXAMPLE_DIR
+
+NC, OK, OPEN = "non_compliant", "compliant", None
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "rule"),
+    [
+        # R1: the limit depends on the alloy the lead is in
+        ("brass fitting CW614N, Pb 3.1 %", OK, ""),
+        ("brass fitting CW614N, Pb 4.6 %", NC, "R1"),
+        ("free-cutting steel 11SMnPb30 shaft, Pb 0.30 %", OK, ""),
+        ("free-cutting steel 11SMnPb30 shaft, Pb 0.40 %", NC, "R1"),
+        ("EN AW-2011 housing, lead 0.35 %", OK, ""),
+        ("EN AW-2011 housing, lead 0.5 %", NC, "R1"),
+        ("PVC cable sheath, Pb 0.3 %", NC, "R1"),
+        ("brass valve body, PVC seal with Pb 0.3 %", NC, "R1"),
+        ("Pb 1,000 mg/kg in the paint", OK, ""),  # exactly at 0.1 %: "above" is strict
+        ("Pb 1,200 mg/kg in the paint", NC, "R1"),
+        ("leaded brass bushing", OK, ""),
+        ("tin-lead solder on the connector", NC, "R1"),
+        ("Pb < 0.05 %", OK, ""),
+        ("solder: lead-free SAC305", OK, ""),
+        # R2-R5, R9: amounts, units, negation, devices
+        ("Cd 80 ppm in the pigment", OK, ""),
+        ("Cd 120 ppm in the pigment", NC, "R4"),
+        ("cadmium-plated connector shell", NC, "R4"),
+        ("hood light with mercury tilt switch", NC, "R2"),
+        ("Hg: n.d.", OK, ""),
+        ("free of Pb, Cd, Hg and Cr(VI)", OK, ""),
+        ("Pb, Cd and Hg free", OK, ""),
+        ("yellow chromate conversion coating on the bracket", NC, "R3"),
+        ("zinc plated, trivalent passivation", OK, ""),
+        ("brake pads, non-asbestos organic lining", OK, ""),
+        ("gasket: chrysotile", NC, "R5"),
+        ("asbestos test: negative", OK, ""),
+        ("decaBDE 0.5 % in the housing", NC, "R9"),
+        ("flame retardant DBDPE, not decaBDE", OK, ""),
+        ("decabromodiphenyl ethane flame retardant", OK, ""),
+        ("FR = decaBDE (no amount)", NC, "R9"),  # "no amount" is not a negation
+        # R6: the refrigerant charged
+        ("A/C system charged with 450 g R-134a", NC, "R6"),
+        ("A/C line, R-1234yf", OK, ""),
+        # R7: ammonium nitrate and its desiccant
+        ("airbag inflator, PSAN propellant with desiccant", OK, ""),
+        ("airbag inflator, ammonium nitrate propellant, no desiccant", NC, "R7"),
+        ("airbag inflator, ammonium nitrate propellant", NC, "R7"),
+        ("airbag inflator, non-desiccated ammonium nitrate", NC, "R7"),
+        ("inflator does not use ammonium nitrate", OK, ""),
+        ("knee airbag, guanidine nitrate propellant", OK, ""),
+        # R8: the hose and its certification
+        ("brake hose assembly, FMVSS 106 certified", OK, ""),
+        ("brake hose assembly, FMVSS 106 certified; PPAP pending", OK, ""),
+        ("brake hose assembly, FMVSS 106 certification pending", NC, "R8"),
+        ("brake hose, not DOT-approved", NC, "R8"),
+        ("brake hose, FMVSS 106 - none", NC, "R8"),
+        ("brake hose assembly for DOT 4 fluid", NC, "R8"),  # a fluid grade is no certification
+        ("installed caliper hose, FMVSS No. 106 compliant", OK, ""),
+        # one violation decides whatever else the text says
+        ("lead-free solder; A/C charged with R-134a", NC, "R6"),
+    ],
+)
+def test_examples(text: str, label: str, rule: str) -> None:
+    verdict = check(text)
+    assert (verdict.label, verdict.rule) == (label, rule), verdict
+    assert verdict.evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pb < 0.5 %",  # a bound across the limit decides nothing
+        "lead 2 % in a CuZn alloy or an aluminium alloy",  # which alloy holds the lead?
+        "compatible with R-134a systems",  # compatible is not charged
+        "first-aid kit, cold pack (ammonium nitrate + water)",  # not an inflator
+        "solder joints on the PCB",  # solder, lead not said
+        "Cd",  # a name alone
+        "door seal EPDM 70 Shore",  # no regulated cue: the classifier's row
+        "Pb ~0.1 %",  # approximately at the limit
+        "replaced R-134a with R-1234yf",
+        "tested for lead",
+    ],
+)
+def test_what_it_leaves_to_the_classifier(text: str) -> None:
+    assert check(text).label is OPEN
+
+
+def test_decide_prefers_the_rule_check_and_falls_back_to_the_threshold() -> None:
+    violation, compliant, unread = (
+        check("Cd 120 ppm"),
+        check("Cd 20 ppm"),
+        check("door seal"),
+    )
+    assert decide(violation, 0.01, 0.5) == (1, "rules")
+    assert decide(compliant, 0.99, 0.5) == (0, "rules")
+    assert decide(unread, 0.6, 0.5) == (1, "model")
+    assert decide(unread, 0.4, 0.5) == (0, "model")
+    assert decide(None, 0.5, 0.5) == (1, "model")
+    assert predict([0.01, 0.99, 0.6], 0.5, [violation, compliant, unread]) == [1, 0, 1]
+    assert predict([0.01, 0.99, 0.6], 0.5, None) == [0, 1, 1]
+
+
+def test_agrees_with_the_rule_engine_on_generated_rows() -> None:
+    """Every row the check decides carries the label the rule engine gave it from the
+    generator's facts (which the check never sees), and it decides most rows that
+    mention a regulated subject."""
+    examples = data_gen.generate_examples(2000, seed=43)
+    decided = wrong = 0
+    for row, _ in examples:
+        verdict = check(row["description"])
+        if verdict.label is None:
+            continue
+        decided += 1
+        if verdict.label != row["label"]:
+            wrong += 1
+    assert wrong == 0
+    assert decided >= 900, decided
+
+
+def _labelled(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_agrees_with_the_hand_written_labels() -> None:
+    rows = _labelled(EXAMPLE_DIR / "data" / "handwritten_eval.csv")
+    verdicts = [(check(r["description"]), r["label"]) for r in rows]
+    decided = [(v, label) for v, label in verdicts if v.label is not None]
+    assert [v.label for v, _ in decided] == [label for _, label in decided]
+    assert len(decided) >= 35, len(decided)
+
+
+def test_hostile_input_is_read_in_bounded_time() -> None:
+    """Long and repetitive texts go through every pattern without backtracking
+    blow-ups (each would take minutes on a catastrophic pattern)."""
+    import time
+
+    texts = [
+        "Pb " * 3000,
+        "free of " * 2000 + "lead",
+        "brake hose " + "- none " * 2000,
+        "a" * 20000,
+        "0.1 % " * 3000,
+        "ammonium nitrate " + "desiccant " * 2000,
+        ("lead-free, " * 500) + "Pb 0.5 %",
+    ]
+    for text in texts:
+        start = time.perf_counter()
+        check(text)
+        assert time.perf_counter() - start < 5.0, text[:40]
