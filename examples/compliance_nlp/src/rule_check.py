@@ -104,7 +104,9 @@ _NOT_CHARGED = re.compile(
     _I,
 )
 _CHARGE_VERB = re.compile(
-    r"charg|fill|contain|running|\buses?\b|\bwith\b|\d\s*k?g\b|system|circuit|refrigerant", _I
+    r"charg|fill|contain|running|runs?\s+on|\buses?\b|\bwith\b|\d\s*k?g\b|system|circuit|refrigerant"
+    r"|fluid|\bgas\b|\bmedium\b|operat",
+    _I,
 )
 _LIMIT_TALK = re.compile(
     r"\blimit|threshold|permitted|allowed|\belv\b|directive|\brohs\b|\breach\b|specification"
@@ -253,6 +255,18 @@ _CERT_NEGATIVE = re.compile(
     r"|\bnone\b|rejected|\bunclear|\bunverified|\bquestion",
     _I,
 )
+# names that mean the substance itself (decision 15: a material written beside a part);
+# bare symbols (Pb, Cd, Hg) stay unread
+_NAMED_IN_FULL = re.compile(
+    r"asbestos|chrysotile|amosite|crocidolite|tremolite|actinolite|anthophyllite|deca-?\s?bde"
+    r"|\bbde[\s-]?209|decabromodiphenyl\s+(?:ether|oxide)|mercury|cadmium|hexavalent\s+chrom\w*"
+    r"|\bcr\s?\(?vi\)?",
+    _I,
+)
+# "lead" that is not the metal: a lead-in chamfer, a lead screw, lead time, a lead frame
+_NOT_THE_METAL = re.compile(
+    r"\blead(?=-in\b|[\s-]+(?:screw|angle|through|times?\b|wires?\b|frames?\b|lag\b|pitch))", _I
+)
 _NOT_A_NEGATION = re.compile(
     r"\bno\s+(?:amount|value|figure|concentration|percentage|data|number)s?\b(?:\s+(?:given|stated))?",
     _I,
@@ -268,6 +282,9 @@ _BARE_NEGATIVE = re.compile(
     r"(?:none|no|nil|missing|pending|n/a|failed|tbd|tbc|open|not\s+(?:given|available|provided"
     r"|stated|known))\W*",
     _I,
+)
+_ANY_HOSE = re.compile(
+    r"hose|brake[\s-]+line|flexi|\bbrake\b.*\bhydraulic|\bhydraulic\b.*\bbrake", _I
 )
 _R3_COMPLIANT = re.compile(
     r"trivalent|\bcr\s?\(?iii\)?|\bcr3\+|cr\s?\(?vi\)?[\s-]*free|hex(?:avalent)?[\s-]*(?:chrom\w*[\s-]*)?free"
@@ -326,7 +343,7 @@ def _bare(clause: str, subject: str) -> bool:
     return not re.sub(r"\b(?:and|or|nor|also)\b|[^\w]", "", rest, flags=_I)
 
 
-def _families_near(text: str, position: int, clause: tuple[int, int]) -> set[str]:
+def _families_near(text: str, clause: tuple[int, int]) -> set[str]:
     """Exempt alloy families named in the clause, else in the nearest clause before it
     that names one with no other material in between."""
     start, end = clause
@@ -377,7 +394,7 @@ def _lead_limit(text: str, clause_span: tuple[int, int], percent_max: float) -> 
     general = LIMITS["Pb"]
     if percent_max <= general:
         return general
-    families = _families_near(text, start, clause_span)
+    families = _families_near(text, clause_span)
     if _NON_EXEMPT_MATERIAL.search(clause):
         if not {f for f, p in _ALLOY_RES.items() if p.search(clause)}:
             return general
@@ -394,10 +411,22 @@ def _lead_limit(text: str, clause_span: tuple[int, int], percent_max: float) -> 
     return general
 
 
+def _token_span(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """``span`` widened to the whitespace-delimited token(s) it touches."""
+    start, end = span
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace() and text[end] not in ",;":
+        end += 1
+    return start, end
+
+
 def _only_in_designations(clause: str) -> bool:
     """True when every lead cue in the clause lies inside an exempt-alloy designation
     (``11SMnPb30``, ``CuZn39Pb3``): its figures are nominal, the lead is the alloy's."""
-    inside = [m.span() for p in _ALLOY_RES.values() for m in p.finditer(clause)]
+    inside = [
+        _token_span(clause, m.span()) for p in _ALLOY_RES.values() for m in p.finditer(clause)
+    ]
     cues = [m.span() for m in _SUBSTANCE_RES["Pb"].finditer(clause)]
     return bool(cues) and all(any(a <= s and e <= b for a, b in inside) for s, e in cues)
 
@@ -454,13 +483,19 @@ def _read_substance(text: str, span: tuple[int, int], subject: str) -> Finding:
         raise _Unread("substance mentioned with a limit or a regulation, no amount")
     present = _DEVICE_RES[subject].search(clause) or _PRESENT_RES[subject].search(clause)
     if not present:
+        if (
+            subject == "Pb"
+            and {f for f, p in _ALLOY_RES.items() if p.search(clause)}
+            and not _NON_EXEMPT_MATERIAL.search(clause)
+        ):
+            return Finding(rule, False, clause, "lead as the alloying element of an exempt alloy")
         raise _Unread("substance named without an amount, a verb or a device")
     if subject == "Pb" and not _DEVICE_RES["Pb"].search(clause):
         if _NON_EXEMPT_MATERIAL.search(clause):
             return Finding(
                 rule, True, clause, "lead present in a material outside the alloy exemptions"
             )
-        if _families_near(text, start, span):
+        if _families_near(text, span):
             return Finding(rule, False, clause, "lead as the alloying element of an exempt alloy")
         if _ALLOY_HINT.search(clause):
             raise _Unread("lead in a metal whose alloy family is not clear")
@@ -497,18 +532,25 @@ def _read_refrigerants(text: str) -> list[Finding]:
     low = sorted({k for _, k in named if REFRIGERANT_GWP[k] <= GWP_LIMIT})
     if not high:
         return [Finding("R6", False, ", ".join(low), "refrigerant with GWP at or below 150")]
-    charged = []
+    charged, unclear, low_charged = [], False, False
     for start, end in _clause_spans(text):
         clause = text[start:end]
-        names = {k for p, k, _ in _REFRIGERANT_RES if p.search(clause) and k in high}
-        if low and names and not _CHARGE_VERB.search(clause):
-            continue  # "also lists R-134a" beside a charge of R-1234yf
-        if names and not _NOT_CHARGED.search(clause):
-            listed = ", ".join(sorted(names))
+        names = {k for p, k, _ in _REFRIGERANT_RES if p.search(clause)}
+        if not names or _NOT_CHARGED.search(clause):
+            continue
+        low_charged = low_charged or bool(names - set(high))
+        if names & set(high):
+            if low and not _CHARGE_VERB.search(clause):
+                unclear = True  # "also lists R-134a" beside a charge of R-1234yf
+                continue
+            listed = ", ".join(sorted(names & set(high)))
             charged.append(Finding("R6", True, clause, f"{listed} charged (GWP > 150)"))
-    if not charged:
-        raise _Unread("high-GWP refrigerant that may only be replaced or compatible")
-    return charged
+    if charged:
+        return charged
+    if low_charged and not unclear:
+        listed = ", ".join(low)
+        return [Finding("R6", False, listed, f"{listed} charged; GWP > 150 only replaced")]
+    raise _Unread("high-GWP refrigerant that may only be replaced or compatible")
 
 
 def _read_inflator(text: str) -> list[Finding]:
@@ -575,11 +617,13 @@ def _read_brake_hose(text: str) -> list[Finding]:
 
 def check(text: str) -> Verdict:
     """Read ``text`` and decide, or leave the decision to the classifier. Pure."""
+    text = _NOT_THE_METAL.sub("Iead", text)  # same length; no cue reads it as lead
     findings: list[Finding] = []
     unread: list[str] = []
     read_rules: set[str] = set()
     spans = _clause_spans(text)
     # substances, clause by clause; a bare name inherits a neighbour's negation
+    unread_subjects: list[tuple[str, str]] = []
     for index, (start, end) in enumerate(spans):
         clause = text[start:end]
         first: dict[str, int] = {}
@@ -589,7 +633,15 @@ def check(text: str) -> Verdict:
             try:
                 findings.append(_read_clause(text, spans, index, subject))
             except _Unread:
-                unread.append(clause)
+                unread_subjects.append((clause, subject))
+    absent = {f.rule for f in findings if not f.violated and "absent" in f.reason}
+    for clause, subject in unread_subjects:
+        # "asked about mercury in the headlamps ..., so no Hg": the text says it is absent
+        rule = SUBSTANCE_RULE[subject]
+        if rule in absent and not find_amounts(clause) and not _DEVICE_RES[subject].search(clause):
+            findings.append(Finding(rule, False, clause, f"{subject} stated absent elsewhere"))
+        else:
+            unread.append(clause)
     for reader, rule in (
         (_read_refrigerants, "R6"),
         (_read_inflator, "R7"),
@@ -611,6 +663,10 @@ def check(text: str) -> Verdict:
         for rule, pattern in _RULE_RES.items():
             if rule in read_rules or rule in subjects or not pattern.search(clause):
                 continue
+            if rule == "R8" and not _ANY_HOSE.search(text):
+                continue  # a certificate or a marking, and no hose for R8 to judge
+            if rule == "R1" and "R1" in absent and not _SUBSTANCE_RES["Pb"].search(clause):
+                continue  # "solder ..." in a text that says it is lead-free
             if rule == "R3" and _R3_COMPLIANT.search(clause):
                 findings.append(Finding("R3", False, clause, "trivalent or Cr(VI)-free finish"))
             elif rule == "R9" and _R9_COMPLIANT.search(clause):
@@ -646,6 +702,10 @@ def _read_clause(text: str, spans: list[tuple[int, int]], index: int, subject: s
                 return Finding(
                     SUBSTANCE_RULE[subject], False, clause, f"{subject} in a list stated absent"
                 )
+        if _NAMED_IN_FULL.search(clause) and not _neg_anywhere(text):
+            return Finding(
+                SUBSTANCE_RULE[subject], True, clause, f"{subject} named as a material of the part"
+            )
         raise _Unread("substance named alone")
     return _read_substance(text, (start, end), subject)
 

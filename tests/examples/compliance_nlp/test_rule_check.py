@@ -68,6 +68,19 @@ NC, OK, OPEN = "non_compliant", "compliant", None
         ("brake hose, FMVSS 106 - none", NC, "R8"),
         ("brake hose assembly for DOT 4 fluid", NC, "R8"),  # a fluid grade is no certification
         ("installed caliper hose, FMVSS No. 106 compliant", OK, ""),
+        # words that look like a cue and are not one
+        ("bore with lead-in chamfer, housing cast iron", OPEN, ""),  # no regulated cue left
+        ("0.1860 % lead in paint", NC, "R1"),  # "lead in" is the metal
+        ("pin from 2011-T3 aluminium bar; Pb 0.35 % on the mill cert", OK, ""),
+        ("bronze worm wheel, CuSn12Pb, Pb 1.2 %", OK, ""),
+        ("machined shaft, 12L14 (leaded), Pb 0.31 % per heat cert", OK, ""),
+        ("asked about mercury in the headlamps: units are LED, so no Hg", OK, ""),
+        ("fan shroud, PP + decaBDE", NC, "R9"),  # a material beside the part (decision 15)
+        ("solder on the bus bar: Sn99.3Cu0.7, lead-free wave solder", OK, ""),
+        # the refrigerant charged, not the one replaced
+        ("topped up A/C with R-1234yf, 80 g; line labels say 134a-compatible", OK, ""),
+        ("working fluid R134a, replaces R-1234yf unit", NC, "R6"),
+        ("runs on R-407C, R1234yf-compatible", NC, "R6"),
         # one violation decides whatever else the text says
         ("lead-free solder; A/C charged with R-134a", NC, "R6"),
     ],
@@ -75,7 +88,7 @@ NC, OK, OPEN = "non_compliant", "compliant", None
 def test_examples(text: str, label: str, rule: str) -> None:
     verdict = check(text)
     assert (verdict.label, verdict.rule) == (label, rule), verdict
-    assert verdict.evidence
+    assert bool(verdict.evidence) is (label is not None)
 
 
 @pytest.mark.parametrize(
