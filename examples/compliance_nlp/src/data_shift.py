@@ -11,7 +11,7 @@ its statements carry. Three kinds of shift, each applied to a share of rows:
     charging hardware, driver-assistance sensors), with electrical materials;
 ``unit_convention``
     every amount restated, at the same value, in a unit the generator never
-    writes (per mille, ppb, ug/g spelt with the micro sign, g/kg);
+    writes (ppb, mg/g, ppmw, ug/g spelt with a plain u; a test keeps it so);
 ``non_english``
     the description translated word by word into German (regulated names,
     negations and amounts translated so the facts, and so the label, hold).
@@ -61,8 +61,9 @@ NEW_COMPONENTS = [
 
 # Percent per unit of the units ``_AMOUNT`` rewrites.
 UNIT_SCALE = {"%": 1.0, "wt%": 1.0, "wt.%": 1.0, "% w/w": 1.0, "ppm": 1e-4, "mg/kg": 1e-4}
-# (unit, percent per unit): rare in the generator's output (ppb never appears)
-NEW_UNITS = (("‰", 0.1), ("ppb", 1e-7), ("µg/g", 1e-4), ("g/kg", 0.1))
+# (unit, percent per unit): units the generator never writes (it does write ‰, g/kg
+# and µg/g, so those would not be new to a reference built from its data)
+NEW_UNITS = (("ppb", 1e-7), ("mg/g", 0.1), ("ppmw", 1e-4), ("ug/g", 1e-4))
 _AMOUNT = re.compile(r"(?<![\w.,])(\d[\d.,]*)(\s?)(wt\.%|wt%|% w/w|%|ppm|mg/kg)", re.IGNORECASE)
 
 GERMAN = {

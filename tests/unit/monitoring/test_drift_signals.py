@@ -156,3 +156,10 @@ def test_report_round_trips_and_draws(tmp_path: Path, profile) -> None:  # type:
     assert again == report
     assert "unseen_tokens" in report.summary()
     assert render_png(report, tmp_path / "r.png").stat().st_size > 1000
+
+
+def test_the_unit_shift_writes_only_units_new_to_the_generator(profile) -> None:  # type: ignore[no-untyped-def]
+    """Otherwise the amount_units signal measures the generator's own rare units and its
+    margin depends on the random draw (it once fell to 0.029 against a 0.05 threshold)."""
+    data_shift = import_src("data_shift")
+    assert not {unit for unit, _ in data_shift.NEW_UNITS} & set(profile.unit_counts)
