@@ -119,15 +119,6 @@ def test_error_analysis_files(tiny_run: Path, sample_dir: Path, tmp_path: Path) 
     assert not any(r["description"] in summary for r in source)  # aggregates only
 
 
-def test_no_rule_check_evaluates_the_classifier_alone(
-    tiny_run: Path, sample_dir: Path, tmp_path: Path
-) -> None:
-    doc = evaluate.evaluate(tiny_run / "model", sample_dir / "test.csv", tmp_path, rule_check=False)
-    assert "model_only" not in doc["challenger"] and "rule_check" not in doc["challenger"]
-    with open(tmp_path / "predictions.csv", newline="", encoding="utf-8") as handle:
-        assert {r["decided_by"] for r in csv.DictReader(handle)} == {"model"}
-
-
 def test_analyse_lets_the_rule_check_decide_rows_it_reads() -> None:
     texts = ["brass fitting CW614N, Pb 4.6 %", "door seal EPDM", "Cd 20 ppm in the pigment"]
     verdicts = [check(t) for t in texts]
@@ -178,6 +169,10 @@ def test_threshold_override(tiny_run: Path, sample_dir: Path, tmp_path: Path) ->
         tiny_run / "model", sample_dir / "test.csv", tmp_path, threshold=0.0, rule_check=False
     )
     assert alone["challenger"]["per_class"]["compliant"]["recall"] == 0.0
+    # without the rule check: no split figures, the classifier decided every row
+    assert "model_only" not in alone["challenger"] and "rule_check" not in alone["challenger"]
+    with open(tmp_path / "predictions.csv", newline="", encoding="utf-8") as handle:
+        assert {r["decided_by"] for r in csv.DictReader(handle)} == {"model"}
 
 
 def test_champion_directory_is_scored_on_the_same_data(
