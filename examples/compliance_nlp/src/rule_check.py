@@ -38,7 +38,9 @@ from slices import (
     _SUBSTANCE_RES,
     _clause_spans,
     _states_limit,
+    alloy_families,
 )
+from thresholds import predict_at
 
 _I = re.IGNORECASE
 RULES = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9")
@@ -263,10 +265,6 @@ _NAMED_IN_FULL = re.compile(
     r"|\bcr\s?\(?vi\)?",
     _I,
 )
-# "lead" that is not the metal: a lead-in chamfer, a lead screw, lead time, a lead frame
-_NOT_THE_METAL = re.compile(
-    r"\blead(?=-in\b|[\s-]+(?:screw|angle|through|times?\b|wires?\b|frames?\b|lag\b|pitch))", _I
-)
 _NOT_A_NEGATION = re.compile(
     r"\bno\s+(?:amount|value|figure|concentration|percentage|data|number)s?\b(?:\s+(?:given|stated))?",
     _I,
@@ -324,17 +322,9 @@ class _Unread(Exception):
     """A clause with a regulated cue that the reader cannot interpret."""
 
 
-_DBDPE = re.compile(r"\w*[\s-]?diphenyl[\s-]?ethane", _I)
-
-
 def _subjects(clause: str) -> list[tuple[int, str]]:
-    found = []
-    for subject, pattern in _SUBSTANCE_RES.items():
-        for match in pattern.finditer(clause):
-            if subject == "decaBDE" and _DBDPE.match(clause, match.end()):
-                continue  # decabromodiphenyl ethane (DBDPE) is not decaBDE
-            found.append((match.start(), subject))
-    return sorted(set(found))
+    found = {(m.start(), s) for s, p in _SUBSTANCE_RES.items() for m in p.finditer(clause)}
+    return sorted(found)
 
 
 def _bare(clause: str, subject: str) -> bool:
@@ -347,7 +337,7 @@ def _families_near(text: str, clause: tuple[int, int]) -> set[str]:
     """Exempt alloy families named in the clause, else in the nearest clause before it
     that names one with no other material in between."""
     start, end = clause
-    inside = {f for f, p in _ALLOY_RES.items() if p.search(text[start:end])}
+    inside = alloy_families(text[start:end])
     if inside:
         return inside
     before = text[:start]
@@ -396,7 +386,7 @@ def _lead_limit(text: str, clause_span: tuple[int, int], percent_max: float) -> 
         return general
     families = _families_near(text, clause_span)
     if _NON_EXEMPT_MATERIAL.search(clause):
-        if not {f for f, p in _ALLOY_RES.items() if p.search(clause)}:
+        if not alloy_families(clause):
             return general
         families.add("other")
     limits = sorted(ALLOY_PB_LIMITS.get(f, general) for f in families)
@@ -406,7 +396,7 @@ def _lead_limit(text: str, clause_span: tuple[int, int], percent_max: float) -> 
         if percent_max > limits[-1]:
             return limits[-1]
         raise _Unread("lead in a text naming several alloy families or materials")
-    if any(p.search(text) for p in _ALLOY_RES.values()) or _ALLOY_HINT.search(clause):
+    if alloy_families(text) or _ALLOY_HINT.search(clause):
         raise _Unread("lead above 0.1 % in a metal whose alloy family is not clear")
     return general
 
@@ -441,7 +431,7 @@ def _read_substance(text: str, span: tuple[int, int], subject: str) -> Finding:
     if _REMOVED.search(clause):
         raise _Unread("substance said to be replaced, tested for, or uncertain")
     if amounts:
-        if len(_subjects(clause)) > 1 and len({s for _, s in _subjects(clause)}) > 1:
+        if len({s for _, s in _subjects(clause)}) > 1:
             raise _Unread("several substances and amounts in one clause")
         verdicts = []
         for amount in amounts:
@@ -483,14 +473,11 @@ def _read_substance(text: str, span: tuple[int, int], subject: str) -> Finding:
         raise _Unread("substance mentioned with a limit or a regulation, no amount")
     present = _DEVICE_RES[subject].search(clause) or _PRESENT_RES[subject].search(clause)
     if not present:
-        if (
-            subject == "Pb"
-            and {f for f, p in _ALLOY_RES.items() if p.search(clause)}
-            and not _NON_EXEMPT_MATERIAL.search(clause)
-        ):
+        if subject == "Pb" and alloy_families(clause) and not _NON_EXEMPT_MATERIAL.search(clause):
             return Finding(rule, False, clause, "lead as the alloying element of an exempt alloy")
         raise _Unread("substance named without an amount, a verb or a device")
-    if subject == "Pb" and not _DEVICE_RES["Pb"].search(clause):
+    device = _DEVICE_RES["Pb"].search(clause) if subject == "Pb" else None
+    if subject == "Pb" and device is None:
         if _NON_EXEMPT_MATERIAL.search(clause):
             return Finding(
                 rule, True, clause, "lead present in a material outside the alloy exemptions"
@@ -499,11 +486,8 @@ def _read_substance(text: str, span: tuple[int, int], subject: str) -> Finding:
             return Finding(rule, False, clause, "lead as the alloying element of an exempt alloy")
         if _ALLOY_HINT.search(clause):
             raise _Unread("lead in a metal whose alloy family is not clear")
-    if subject == "Pb" and _DEVICE_RES["Pb"].search(clause):
-        device = _DEVICE_RES["Pb"].search(clause)
-        assert device is not None
-        if re.search(r"brass|bronze|steel", device.group(0), _I):
-            return Finding(rule, False, clause, "leaded alloy of an exempt family")
+    if device is not None and re.search(r"brass|bronze|steel", device.group(0), _I):
+        return Finding(rule, False, clause, "leaded alloy of an exempt family")
     return Finding(rule, True, clause, f"{subject} present, no amount")
 
 
@@ -617,7 +601,6 @@ def _read_brake_hose(text: str) -> list[Finding]:
 
 def check(text: str) -> Verdict:
     """Read ``text`` and decide, or leave the decision to the classifier. Pure."""
-    text = _NOT_THE_METAL.sub("Iead", text)  # same length; no cue reads it as lead
     findings: list[Finding] = []
     unread: list[str] = []
     read_rules: set[str] = set()
@@ -728,7 +711,7 @@ def predict(
 ) -> list[int]:
     """Predicted class ids for every row (``verdicts`` None: the classifier alone). Pure."""
     if verdicts is None:
-        return [int(p >= threshold) for p in probs]
+        return predict_at(probs, threshold)
     return [decide(v, p, threshold)[0] for v, p in zip(verdicts, probs, strict=True)]
 
 

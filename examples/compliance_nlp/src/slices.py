@@ -42,8 +42,11 @@ SLICES = ("negation", "unit", "alloy_context", "near_limit", "presence_no_amount
 NEAR_LIMIT = (0.5, 2.0)
 
 _I = re.IGNORECASE
+# "lead" that is not the metal: lead time, a lead wire or frame, a lead-in chamfer, a lead screw
 _LEAD = (
-    r"\blead(?:ed)?\b(?!\s+(?:time|wire|frame))|unleaded|leadfree|(?<![a-z])(?<!\d-)pb(?![a-z])"
+    r"\blead(?:ed)?\b(?!\s+(?:time|wire|frame)|-in\b"
+    r"|[\s-]+(?:screw|angle|through|times?\b|wires?\b|frames?\b|lag\b|pitch))"
+    r"|unleaded|leadfree|(?<![a-z])(?<!\d-)pb(?![a-z])"
     r"|pb(?=\d)|bipb\b|pbmg|snpb|\bpbo\b|lead-acid|lead zirconate"
 )
 # substance mentions (narrow: the substance or a device that contains it)
@@ -54,8 +57,9 @@ SUBSTANCE_CUES = {
     r"|hex[\s-]?chrome|chromium\s?\(?vi|chromate|chromated|chrome\s6",
     "Cd": r"cadmium|(?<!\d-)\bcd\b|\bnicd\b|\bni-cd\b|agcdo|\bcdo\b",
     "asbestos": r"asbestos|chrysotile|amosite|crocidolite|tremolite|actinolite|anthophyllite",
-    "decaBDE": r"deca-?\s?bde|\bbde[\s-]?209|decabromo|\bpbdes?\b|\bdbdpo\b|brominated diphenyl"
-    r"|saytex 102|\bde-83",
+    # decabromodiphenyl ethane (DBDPE) is not decaBDE
+    "decaBDE": r"deca-?\s?bde|\bbde[\s-]?209|decabromo(?!\w*[\s-]?diphenyl[\s-]?ethane)|\bpbdes?\b"
+    r"|\bdbdpo\b|brominated diphenyl|saytex 102|\bde-83",
 }
 SUBJECT_RULE = {"Pb": "R1", "Hg": "R2", "Cr6": "R3", "Cd": "R4", "asbestos": "R5", "decaBDE": "R9"}
 # wider cues per rule: the subject, its compliant alternatives and the R6-R8 subjects
