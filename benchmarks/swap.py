@@ -12,9 +12,9 @@ One run:
    separate process (the toolkit's load generator);
 4. **swap**: the same load while ``endpoint swap`` releases version 2 into
    green (steps ``--steps``, ``--interval`` s each); the load starts with
-   the swap and runs for the steps' time plus ``--settle`` seconds (for the
-   deployment and its smoke test), so the phase covers the whole swap and
-   at most a few seconds after it (the report says whether it covered it);
+   the swap and is stopped by a signal when the swap ends, so the phase
+   covers the whole swap, deployment and smoke test included, and nothing
+   after it (the report says whether it covered it);
 5. prints served / failed / p50 / p99 of both phases, and the ratios.
 
 Both phases use the same rate, bodies and machine; they run one after the
@@ -36,6 +36,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -49,6 +50,10 @@ sys.path.insert(0, str(ROOT))
 from mlops_toolkit import MLOpsClient  # noqa: E402
 
 ENDPOINT = "bench-swap"
+#: The longest the load during the swap may run; it is stopped when the swap ends.
+LOAD_CAP_S = 1800.0
+#: Seconds for the load generator's process to start sending before the swap begins.
+LOAD_START_S = 2.0
 
 
 def _load(url: str, key: str, rate: float, seconds: float, out: Path) -> subprocess.Popen[bytes]:
@@ -74,6 +79,9 @@ def _phase(name: str, out: Path) -> dict[str, Any]:
         "p50_ms": result.p50_ms,
         "p99_ms": result.p99_ms,
         "achieved_rps": result.achieved_rate,
+        "duration_s": result.duration_s,
+        "started_at": result.started_at,
+        "stopped_early": result.stopped_early,
     }
 
 
@@ -110,17 +118,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         _load(url, key, args.rate, args.seconds, steady_out).wait()
         steady = _phase("steady", steady_out)
 
-        swap_seconds = args.interval * len(args.steps) + args.settle
+        # Load until the swap has ended (a signal stops the generator with its figures).
         swap_out = work / "swap.json"
-        load = _load(url, key, args.rate, swap_seconds, swap_out)
+        load = _load(url, key, args.rate, LOAD_CAP_S, swap_out)
+        time.sleep(LOAD_START_S)
+        swap_began = time.time()
         started = time.monotonic()
-        result = endpoints.swap(
-            ENDPOINT, "compliance-nlp:2", steps=tuple(args.steps),
-            analysis_interval_s=args.interval, max_latency_p99_ms=args.max_p99_ms,
-            min_requests=1,
-        )  # fmt: skip
-        swap_took = time.monotonic() - started
-        load.wait()
+        try:
+            result = endpoints.swap(
+                ENDPOINT, "compliance-nlp:2", steps=tuple(args.steps),
+                analysis_interval_s=args.interval, max_latency_p99_ms=args.max_p99_ms,
+                min_requests=1,
+            )  # fmt: skip
+        finally:
+            swap_took = time.monotonic() - started
+            load.send_signal(signal.SIGINT)
+            load.wait(timeout=120)
         during = _phase("during swap", swap_out)
         endpoints.delete(ENDPOINT)
         client.environments.destroy(confirm_env="dev")
@@ -131,7 +144,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "rate_rps": args.rate,
             "swap_seconds": round(swap_took, 1),
             "swap_succeeded": result.succeeded,
-            "load_covered_swap": swap_seconds >= swap_took,
+            # Sending began before the swap and went on until the signal after its end.
+            "load_covered_swap": during["started_at"] <= swap_began and during["stopped_early"],
             "phases": [steady, during],
             "p99_ratio": (during["p99_ms"] / steady["p99_ms"]) if steady["p99_ms"] else None,
             "p50_ratio": (during["p50_ms"] / steady["p50_ms"]) if steady["p50_ms"] else None,
@@ -172,8 +186,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--steps", type=lambda s: [int(x) for x in s.split(",")],
                         default=[10, 25, 50, 100])  # fmt: skip
-    parser.add_argument("--settle", type=float, default=15.0,
-                        help="extra seconds of load for the deployment and smoke test")  # fmt: skip
     parser.add_argument("--max-p99-ms", type=float, default=2000.0, help="the swap's latency gate")
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--onnx-dir")

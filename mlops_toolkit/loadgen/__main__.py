@@ -10,14 +10,20 @@ Examples::
     python -m mlops_toolkit.loadgen --url ... --rates 10,20,40,80 --duration 15 \\
         --json-out steps.json      # one drained open-loop step per rate; a JSON list
 
-Exit codes: 0 when the run completed (whatever the server answered), 2 for bad
-arguments or an unreadable body file.
+Ctrl-C (SIGINT) or SIGTERM stops the run early: nothing more is scheduled,
+the requests in flight are waited for, and the figures so far are printed and
+saved, marked ``stopped_early``. A second Ctrl-C aborts without a report.
+
+Exit codes: 0 when the run completed or was stopped by a signal (whatever the
+server answered), 2 for bad arguments or an unreadable body file, 130 when
+aborted by a second Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -77,9 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The signals that end a run early with its figures (see the module docstring).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, run the load (blocks) and report. Returns the exit code."""
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("Aborted: no report written.", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.body_file is not None:
             payloads = load_bodies(args.body_file, column=args.csv_column, json_key=args.json_key)
@@ -103,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             max_in_flight=args.max_in_flight,
             tally_header=args.tally_header,
             timeseries=args.timeseries,
+            stop_signals=STOP_SIGNALS,
         )
     except ToolkitError as exc:
         print(f"Error: {exc}", file=sys.stderr)
@@ -129,6 +148,7 @@ def _steps(args: argparse.Namespace, payloads: list[bytes]) -> int:
         tally_header=args.tally_header,
         timeseries=args.timeseries,
         on_step=lambda result: print(result.describe(), file=sys.stderr),
+        stop_signals=STOP_SIGNALS,
     )
     if args.json_out is not None:
         _write_json(args.json_out, [r.to_dict() for r in results])

@@ -16,6 +16,12 @@ and send again; latency runs from the actual send. This is what most
 benchmark tools do; it under-reports queueing and is here for comparison and
 for measuring the most a server can do.
 
+**Stopping early**: a run given ``stop_signals`` (the module CLI passes
+SIGINT and SIGTERM) stops scheduling at the first such signal, waits for the
+requests already in flight and returns what it measured so far, marked
+``stopped_early``; that is how a caller ends a load it started "for as long as
+needed" (during a swap, say) without losing the figures.
+
 **Stepped rates** (``run_steps``): open-loop steps one after another on one
 connection pool, each at its own rate for ``step_duration`` seconds, each
 drained (every answer in) before the next starts, so a step's figures are its
@@ -33,10 +39,11 @@ second while holding thousands of intended send times without threads.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import aiohttp
@@ -122,10 +129,14 @@ def run_load(
     tally_header: str | None = None,
     timeseries: bool = False,
     redirect: Redirect | None = None,
+    stop_signals: Sequence[int] = (),
 ) -> LoadResult:
     """Run one load test and return what it measured. Blocks until the run ends.
 
-    The parameters are ``LoadSpec``'s. Runs its own event loop, so it cannot
+    The parameters are ``LoadSpec``'s, and ``stop_signals``: signals (e.g.
+    ``signal.SIGINT``) that end the run early with the figures so far (main
+    thread only; ignored where the platform's event loop cannot handle
+    signals). Runs its own event loop, so it cannot
     be called from inside a running loop (use ``execute`` there). Raises
     ``UsageError`` for an invalid spec; connection failures and timeouts are
     counted in the result, never raised.
@@ -146,13 +157,49 @@ def run_load(
         timeseries=timeseries,
         redirect=redirect,
     )
-    return asyncio.run(execute(spec))
+    return asyncio.run(execute(spec, stop_signals=stop_signals))
 
 
-async def execute(spec: LoadSpec) -> LoadResult:
+async def execute(spec: LoadSpec, *, stop_signals: Sequence[int] = ()) -> LoadResult:
     """The coroutine behind ``run_load``: run ``spec`` on the current event loop."""
-    run = _Run(spec)
-    return await run.go()
+    stop = _Stop()
+    with stop.on_signals(stop_signals):
+        return await _Run(spec, stop).go()
+
+
+class _Stop:
+    """A stop request shared by the runs of one call; set at most once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def request(self) -> None:
+        self.requested = True
+
+    @contextlib.contextmanager
+    def on_signals(self, signals: Sequence[int]) -> Iterator[None]:
+        """Request a stop at the first of ``signals``; a second one gets the signal's
+        default action (Ctrl-C twice aborts)."""
+        loop = asyncio.get_running_loop()
+        installed: list[int] = []
+
+        def first(sig: int) -> None:
+            self.request()
+            for s in installed:
+                loop.remove_signal_handler(s)
+            installed.clear()
+
+        for sig in signals:
+            try:
+                loop.add_signal_handler(sig, first, sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue  # not the main thread, or a loop without signal support
+            installed.append(sig)
+        try:
+            yield
+        finally:
+            for s in installed:
+                loop.remove_signal_handler(s)
 
 
 #: A stepping policy: every step's result so far -> the next rate (requests/s), or None to stop.
@@ -186,6 +233,7 @@ def run_steps(
     tally_header: str | None = None,
     timeseries: bool = False,
     redirect: Redirect | None = None,
+    stop_signals: Sequence[int] = (),
 ) -> tuple[LoadResult, ...]:
     """Open-loop steps at increasing (or any) rates; blocks until the last step is drained.
 
@@ -194,7 +242,8 @@ def run_steps(
     ``on_step`` is called with each step's result as soon as it is drained
     (an exception there stops the run and propagates). ``max_in_flight``
     sizes the connection pool; ``in_flight_for(rate)`` may cap a step lower.
-    Every other parameter is ``LoadSpec``'s and applies to each step. Raises
+    ``stop_signals`` end the current step early (see ``run_load``) and the run
+    with it. Every other parameter is ``LoadSpec``'s and applies to each step. Raises
     ``UsageError`` for an
     invalid rate, duration or option (before anything is sent, for the first
     step); connection failures are counted in the results, never raised.
@@ -221,7 +270,12 @@ def run_steps(
     )
     return asyncio.run(
         execute_steps(
-            base, policy, max_steps=max_steps, on_step=on_step, in_flight_for=in_flight_for
+            base,
+            policy,
+            max_steps=max_steps,
+            on_step=on_step,
+            in_flight_for=in_flight_for,
+            stop_signals=stop_signals,
         )
     )
 
@@ -233,24 +287,27 @@ async def execute_steps(
     max_steps: int = 100,
     on_step: Callable[[LoadResult], None] | None = None,
     in_flight_for: Callable[[float], int] | None = None,
+    stop_signals: Sequence[int] = (),
 ) -> tuple[LoadResult, ...]:
     """The coroutine behind ``run_steps``: each step is ``base`` with the policy's rate
     (open loop, ``base.duration`` seconds, ``base.count`` requests at most), all on one
     connection pool of ``base.max_in_flight`` connections."""
     results: list[LoadResult] = []
+    stop = _Stop()
     async with _session(base.max_in_flight, base.timeout) as session:
-        while len(results) < max_steps:
-            rate = policy(tuple(results))
-            if rate is None:
-                break
-            cap = base.max_in_flight
-            if in_flight_for is not None:
-                cap = max(1, min(cap, int(in_flight_for(float(rate)))))
-            spec = replace(base, rate=float(rate), concurrency=None, max_in_flight=cap)
-            result = await _Run(spec).go(session)
-            results.append(result)
-            if on_step is not None:
-                on_step(result)
+        with stop.on_signals(stop_signals):
+            while len(results) < max_steps and not stop.requested:
+                rate = policy(tuple(results))
+                if rate is None:
+                    break
+                cap = base.max_in_flight
+                if in_flight_for is not None:
+                    cap = max(1, min(cap, int(in_flight_for(float(rate)))))
+                spec = replace(base, rate=float(rate), concurrency=None, max_in_flight=cap)
+                result = await _Run(spec, stop).go(session)
+                results.append(result)
+                if on_step is not None:
+                    on_step(result)
     return tuple(results)
 
 
@@ -279,8 +336,9 @@ def _error_kind(exc: BaseException) -> str:
 class _Run:
     """The mutable state of one run; lives for one ``execute`` call."""
 
-    def __init__(self, spec: LoadSpec) -> None:
+    def __init__(self, spec: LoadSpec, stop: _Stop | None = None) -> None:
         self.spec = spec
+        self.stop = stop if stop is not None else _Stop()
         self.url = spec.url
         self.headers = dict(spec.headers)
         if spec.redirect is not None:
@@ -375,11 +433,12 @@ class _Run:
             tasks.discard(task)
             self.in_flight -= 1
 
-        while index < total:
+        while index < total and not self.stop.requested:
             intended = self.t0 + index / rate
             now = loop.time()
             if intended > now:
-                await asyncio.sleep(intended - now)
+                # Short naps at low rates, so a stop request is seen within a quarter second.
+                await asyncio.sleep(min(intended - now, 0.25))
                 continue
             # Send every request that is due now; never wait for answers here.
             while index < total and self.t0 + index / rate <= now:
@@ -413,7 +472,7 @@ class _Run:
         async def worker() -> None:
             while True:
                 now = loop.time()
-                if now >= deadline or self.sent >= total:
+                if now >= deadline or self.sent >= total or self.stop.requested:
                     return
                 index = next(counter)
                 self.sent += 1
@@ -450,4 +509,5 @@ class _Run:
             tallies=dict(self.tallies),
             timeseries=series,
             started_at=self.started_at,
+            stopped_early=self.stop.requested,
         )

@@ -18,7 +18,9 @@ Counting rules, the same for both modes:
   ``achieved_rate`` is ``completed / duration_s`` and ``ok_rate`` (goodput)
   ``ok / duration_s``;
 * ``started_at``: the wall-clock time (unix seconds) of the first intended
-  send, to line a run up with metrics recorded elsewhere.
+  send, to line a run up with metrics recorded elsewhere;
+* ``stopped_early``: the run was ended by a stop signal before its count or
+  duration; every figure covers the requests scheduled until then.
 
 Nothing here does I/O.
 """
@@ -77,6 +79,7 @@ class LoadResult:
     tallies: Mapping[str, int] = field(default_factory=dict)
     timeseries: tuple[SecondStats, ...] = ()
     started_at: float = 0.0
+    stopped_early: bool = False
 
     @property
     def achieved_rate(self) -> float:
@@ -150,6 +153,7 @@ class LoadResult:
             "errors": dict(sorted(self.errors.items())),
             "duration_s": self.duration_s,
             "started_at": self.started_at,
+            "stopped_early": self.stopped_early,
             "achieved_rate": self.achieved_rate,
             "ok_rate": self.ok_rate,
             "max_send_lag_ms": self.max_send_lag_ms,
@@ -180,6 +184,7 @@ class LoadResult:
             tallies={str(k): int(v) for k, v in data.get("tallies", {}).items()},
             timeseries=tuple(SecondStats(**s) for s in data.get("timeseries", ())),
             started_at=float(data.get("started_at", 0.0)),
+            stopped_early=bool(data.get("stopped_early", False)),
         )
 
     def describe(self) -> str:
@@ -195,10 +200,11 @@ class LoadResult:
         )
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(self.status_counts.items())) or "none"
         errors = ", ".join(f"{k}: {v}" for k, v in sorted(self.errors.items())) or "none"
+        stopped = " (stopped early by a signal)" if self.stopped_early else ""
         return "\n".join(
             [
                 f"{self.url} ({rate}): sent {self.sent}, completed {self.completed} "
-                f"in {self.duration_s:.2f}s = {self.achieved_rate:.1f}/s",
+                f"in {self.duration_s:.2f}s = {self.achieved_rate:.1f}/s{stopped}",
                 f"statuses: {statuses}; errors: {errors}",
                 f"latency ms: p50 {ms(self.p50_ms)}, p90 {ms(self.p90_ms)}, "
                 f"p99 {ms(self.p99_ms)}, max {ms(self.max_ms)}; "

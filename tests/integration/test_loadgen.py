@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Sequence
 
@@ -199,3 +201,64 @@ def test_module_cli_runs_stepped_rates(processes: Processes, tmp_path) -> None:
         capture_output=True, text=True, timeout=60, cwd=REPO_ROOT,
     )  # fmt: skip
     assert bad.returncode == 2 and "rates are numbers separated by commas" in bad.stderr
+
+
+def _received_soon(url: str, at_least: int, within_s: float = 20.0) -> None:
+    deadline = time.monotonic() + within_s
+    while stub_stats(url)["received"] < at_least:
+        assert time.monotonic() < deadline, "the load never reached the stub"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize(
+    ("mode", "sig"), [(["--rate", "50"], signal.SIGINT), (["--rates", "40,80"], signal.SIGTERM)]
+)
+def test_a_signal_stops_the_cli_early_with_the_figures_so_far(
+    processes: Processes, tmp_path, mode: list[str], sig: int
+) -> None:
+    stub = processes.stub("blue")
+    out = tmp_path / "result.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlops_toolkit.loadgen", "--url", stub.url + "/score", *mode,
+         "--duration", "60", "--body", "{}", "--json-out", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+    )  # fmt: skip
+    try:
+        _received_soon(stub.url, 20)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    data = json.loads(out.read_text())
+    result = LoadResult.from_dict(data if mode[0] == "--rate" else data[-1])
+    if mode[0] == "--rates":
+        assert len(data) == 1  # the second step never started
+    assert result.stopped_early and "stopped early by a signal" in err
+    assert 20 <= result.sent < 40 * 60
+    assert result.sent == result.completed + result.error_count  # in-flight requests drained
+    assert stub_stats(stub.url)["received"] == result.sent == result.ok
+
+
+def test_a_second_ctrl_c_aborts_without_waiting_for_slow_answers(
+    processes: Processes, tmp_path
+) -> None:
+    slow = processes.stub("slow", delay_ms=30000)
+    out = tmp_path / "result.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlops_toolkit.loadgen", "--url", slow.url + "/score",
+         "--rate", "20", "--duration", "60", "--body", "{}", "--json-out", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+    )  # fmt: skip
+    try:
+        _received_soon(slow.url, 5)
+        proc.send_signal(signal.SIGINT)  # stop scheduling; the answers are 30 s away
+        time.sleep(1.0)
+        assert proc.poll() is None  # still waiting for the requests in flight
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "Aborted: no report written." in err and "Traceback" not in err
+    assert not out.exists()

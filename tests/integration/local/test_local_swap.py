@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -59,7 +60,8 @@ def test_a_full_swap_under_100_requests_per_second_fails_no_request(
     try:
         url = client.endpoints.get("swap-load").scoring_uri
         started = time.time()
-        load = start_load(url, key, rate=100, duration=75, out=tmp_path / "load.json")
+        # Load for as long as the swap takes: stopped by a signal once it has ended.
+        load = start_load(url, key, rate=100, duration=240, out=tmp_path / "load.json")
         processes.append(load)
         time.sleep(2)
         swap = _swap_cli(local_project, "swap-load", "--model", "compliance-nlp:2",
@@ -71,11 +73,14 @@ def test_a_full_swap_under_100_requests_per_second_fails_no_request(
         report = json.loads(out)
         assert report["succeeded"] and report["traffic_after"] == {"blue": 0, "green": 100}
         assert [v["status"] for v in report["verdicts"]] == ["pass"] * 4
+        time.sleep(1)
+        load.send_signal(signal.SIGINT)
         result = finish_load(load, tmp_path / "load.json")
         ended = time.time()
         swap_span = report["duration_s"]
+        assert result["stopped_early"]
         assert result["duration_s"] >= swap_span  # the load covered the whole swap
-        assert result["sent"] >= 100 * 75 * 0.95
+        assert result["sent"] >= 100 * swap_span * 0.95
         assert result["status_counts"] == {"200": result["sent"]} and result["errors"] == {}
         # The router saw exactly the requests the generator counts, slot by slot, plus
         # the smoke test's requests to green (20 sample rows in batches of 16).
@@ -105,7 +110,8 @@ def test_a_broken_version_is_rolled_back_within_one_interval(
     processes: list[subprocess.Popen] = []  # type: ignore[type-arg]
     try:
         url = client.endpoints.get("swap-bad").scoring_uri
-        load = start_load(url, key, rate=40, duration=25, out=tmp_path / "load.json")
+        # Load for as long as the swap takes (however slow the machine): stopped below.
+        load = start_load(url, key, rate=40, duration=240, out=tmp_path / "load.json")
         processes.append(load)
         model = f"compliance-nlp:{version}"
         swap = _swap_cli(local_project, "swap-bad", "--model", model, "--interval", str(INTERVAL),
@@ -136,7 +142,8 @@ def test_a_broken_version_is_rolled_back_within_one_interval(
             assert rollback_at - verdict["time"] < INTERVAL
         assert Path(report["report_files"]["png"]).stat().st_size > 10_000
         assert client.endpoints.get("swap-bad").traffic == {"blue": 100, "green": 0}
-        finish_load(load, tmp_path / "load.json")
+        load.send_signal(signal.SIGINT)
+        assert finish_load(load, tmp_path / "load.json")["stopped_early"]
     finally:
         _kill(processes)
         client.endpoints.delete("swap-bad")

@@ -123,7 +123,7 @@ def test_the_knee_agrees_with_wrk_measured_in_the_same_run(
 
         wrk("before")
         profile = client.endpoints.profile(
-            "knee", deployment="blue", start_rps=5, step_factor=1.5, step_duration_s=5,
+            "knee", deployment="blue", start_rps=15, step_factor=1.5, step_duration_s=5,
             warmup_s=0, refine_steps=3, body_file=body_file, on_progress=between_steps,
             **OBJECTIVE, **SHORT_STEPS,
         )  # fmt: skip
