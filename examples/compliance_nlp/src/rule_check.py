@@ -13,12 +13,14 @@ and applies ``rule_engine`` to them:
   enough, whatever else the text says);
 - when every regulated cue in the text (``slices.RULE_CUES``) was read and none
   violates, the text is ``compliant``;
+- a text that names no regulated subject at all, judged by a list far wider
+  than the cues (``names_no_regulated_subject``), is ``compliant`` (README,
+  labelling decision 9);
 - anything else (a cue the reader cannot interpret, a bound that straddles a
   limit, lead whose alloy it cannot tell, a refrigerant that may only be
   "compatible") leaves the decision to the classifier.
 
-It only reads; it never guesses. Texts with no regulated cue at all are left to
-the classifier too. :func:`check` returns a :class:`Verdict` with the evidence
+It only reads; it never guesses. :func:`check` returns a :class:`Verdict` with the evidence
 (the clause and what was read from it), which the scoring service returns and
 the error analysis records. Pure; ``re`` only.
 """
@@ -36,6 +38,7 @@ from slices import (
     _DOUBLE_NEG_RE,
     _RULE_RES,
     _SUBSTANCE_RES,
+    SUBSTANCE_CUES,
     _clause_spans,
     _states_limit,
     alloy_families,
@@ -46,6 +49,9 @@ _I = re.IGNORECASE
 RULES = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9")
 COMPLIANT = "compliant"
 NON_COMPLIANT = "non_compliant"
+NO_SUBJECT = "names no regulated subject"
+#: An approximate amount ("approx. 0.3 %") between these multiples of its limit decides nothing.
+APPROX_UNDECIDED = (0.8, 1.25)
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,8 @@ _QUALITATIVE_WITHIN = re.compile(
 # or material that contains it by its nature (README, labelling decisions 2, 3, 15).
 _PRESENT_VERB = (
     r"(?:contains?|containing|contained|includes?|including|incl\.|added|present|detected|with|w/"
-    r"|based|bearing|filled|plated|coated|treated|doped|stabili[sz]ed|pigmented|impregnated|used)"
+    r"|based|bearing|filled|plated|coated|treated|doped|stabili[sz]ed|pigmented|impregnated|used"
+    r"|made\s+(?:of|from)|consist(?:s|ing)?\s+of|manufactured\s+from|cast\s+from)"
 )
 _DEVICES = {
     "Pb": r"leaded\s+(?:solder|glass|crystal|paint|pvc|frit|enamel|glaze|ceramic|bronze|brass"
@@ -156,7 +163,7 @@ _DEVICES = {
     r"|lead[\s-](?:solder|paint|oxide|chromate|stabili[sz]\w*|glass|crystal|acid|based|frit|glaze"
     r"|weight|sheet|shot|ballast|sulfate|carbonate|monoxide|zirconate|titanate)"
     r"|\bsn\s?pb\b|\bsn\d{2}\s?pb\d{2}\b|\bpb\d{2}\s?sn\d{2}\b|tin[\s-]lead|lead[\s-]antimony"
-    r"|\bpbo\b|\bpzt\b|\bpbsb|pb-?sb",
+    r"|\bpbo\b|\bpzt\b|\bpbsb|pb-?sb|\bpbsn\d",
     "Hg": r"mercury[\s-](?:switch|relay|lamp|sensor|tilt|contact|thermometer|vapou?r|wetted"
     r"|battery|cell)|\bhg\s(?:switch|relay|lamp|contact)|\bccfl\b"
     r"|fluorescent\s+(?:lamp|tube|backlight)|cold[\s-]cathode",
@@ -207,10 +214,19 @@ _REFRIGERANT_CONTEXT = re.compile(
     r"|receiver|climate|\bmac\b|cooling\s+circuit|\bhfc|\bhfo|\bcfc|\bgwp\b|heat\s+pump|chiller",
     _I,
 )
+# the specific ways of saying a refrigerant is not the one charged
+_ONLY_REPLACED = re.compile(
+    r"adapt|\bto\s+(?:r|hfo)[\s-]?1234|compatib|suitable|replac|instead\s+of|retrofit|convert"
+    r"|conversion|formerly|previous|originally|phase[ds]?[\s-]out|banned|\bswitch(?:ed)?\s+from"
+    r"|\bmigrat",
+    _I,
+)
+_EITHER = re.compile(r"\bor\b|\bvs\.?\b|\bversus\b|\band/or\b|/", _I)
 _GWP_VALUE = re.compile(r"\bgwp\b\D{0,12}?(?P<bound>[<>≤≥]?)\s*(?P<num>\d[\d,.]*)", _I)
 
 _AN = re.compile(
-    r"ammonium[\s-]nitrate|amm\.?\s*nitrate|\bpsan\b|\bnh4no3\b|phase[\s-]?stabili[sz]ed\s+an\b|\ban\b(?=[\s-](?:based|propellant|charge|tablets?"
+    r"ammonium[\s-]nitrate|amm\.?\s*nitrate|\bpsan\b|\bnh4no3\b|phase[\s-]?stabili[sz]ed\s+an\b"
+    r"|(?:propellant|generant)\s*(?:type)?\W{1,3}(?-i:AN)\b|\ban\b(?=[\s-](?:based|propellant|charge|tablets?"
     r"|pellets?|gas\s+generant|inflator|formulation))",
     _I,
 )
@@ -241,12 +257,14 @@ _OTHER_PROPELLANT = re.compile(
 
 _BRAKE_HOSE = re.compile(
     r"brake[\s-]*(?:hose|flexi|flex\s+hose|flex\s+line)|flexi(?:ble)?\s+brake\s+(?:hose|line|pipe)"
-    r"|braided\s+brake\s+(?:hose|line)|caliper\s+hose|brake\s+hose\s+assembly|hydraulic\s+brake\s+hose",
+    r"|(?:braided|flexible|flexi|stainless|ptfe)\s+(?:[\w-]+\s+){0,2}?brake\s+(?:hose|line)"
+    r"|caliper\s+hose|brake\s+hose\s+assembly|hydraulic\s+brake\s+hose",
     _I,
 )
 _CERT = re.compile(
     r"fmvss[\s-]*(?:no\.?\s*)?106|571\.106|\bdot[\s-]+(?:marked|approved|certified|compliant|stamped"
-    r"|marking|certification|cert\b|conform\w*)|dot[\s-]marked|(?:certified|approved|compliant)\s+(?:to|per|acc\.?\s+to)"
+    r"|marking|certification|cert\b|conform\w*)|dot[\s-]marked|\bdot\s*[:=]\s*(?:y|yes|ok)\b"
+    r"|\bdot\s+(?:approval|stamp|mark|print|symbol|code)\b|(?:certified|approved|compliant)\s+(?:to|per|acc\.?\s+to)"
     r"\s+(?:fmvss|dot)|\bdot\s+(?:code|symbol)\b",
     _I,
 )
@@ -254,7 +272,7 @@ _CERT_NEGATIVE = re.compile(
     r"pending|missing|fail\w*|\bnot\b|\bno\b(?![.\s]*\d)|uncertified|unmarked|without|w/o|await\w*"
     r"|in\s+progress|expired|revoked|withdrawn|\bn/a\b|\btbd\b|\btbc\b|to\s+be\s+(?:confirmed|certified"
     r"|tested|provided)|applied\s+for|requested|to\s+follow|status\s+unknown|under\s+review|\black|absent\b"
-    r"|\bnone\b|rejected|\bunclear|\bunverified|\bquestion",
+    r"|\bnone\b|rejected|\bunclear|\bunverified|\bquestion|:\s*n\b",
     _I,
 )
 # names that mean the substance itself (decision 15: a material written beside a part);
@@ -295,6 +313,58 @@ _R9_COMPLIANT = re.compile(
     _I,
 )
 
+# Anything that might name a regulated subject, however indirectly: far wider than
+# the cues above (every alloy, lamp, battery, plating, friction material, A/C part,
+# propellant, brake part, flame retardant, trace unit, CAS number or compliance
+# talk). Only a text with none of these "names no regulated subject" (decision 9)
+# and is compliant without the classifier.
+_ANY_SUBJECT = re.compile(
+    # R1 lead: the metal and the materials and parts made with it (an exempt alloy named
+    # without lead is no subject: decisions 2 and 4)
+    "|".join(SUBSTANCE_CUES.values())
+    + r"|solder|\bsn\s?\d|\bglass|\bfrit|crystal|\bglaze|enamel|ceramic|piezo|\bpzt|terne"
+    r"|babbitt|white\s+metal|bearing\s+(?:shell|metal)|batter(?:y|ies)|accumul|\bcells?\b|weights?\b"
+    r"|ballast|stabili[sz]|pigment|litharge|minium|galena|tetraethyl|\bpvc\b"
+    # R2 mercury
+    r"|mercur|\bhg|\blamps?\b|\bbulb|\bhid\b|xenon|discharge|ccfl|fluorescent|backlight"
+    r"|cold[\s-]cathode|\btilt|thermometer|manometer|amalgam|\brelay|catalys"
+    # R3 Cr(VI) and R4 Cd: finishes, pigments, contacts, photocells
+    r"|chrom|\bcr\s?\(|\bcr\s?\d|\bcr\s?\+|\bcrvi|passivat|conversion|alodine|iridite|dacromet"
+    r"|yellow|olive|iridescent|anodi[sz]|primer|"
+    + SUBSTANCE_CUES["Cd"]
+    + r"|\bcd[a-z]{1,2}\b|photo(?:cell|resistor|conductive)|\bldr\b|\bcontacts?\b|\borange"
+    r"|quantum\s+dot"
+    # R5 asbestos and what it used to be in
+    r"|asbest|chrysotile|amosite|crocidolite|tremolite|actinolite|anthophyllite|gasket|friction"
+    r"|\blining|brake|clutch|insulat|fib(?:re|er)|\bsheet\b|\bnao\b|heat\s+shield|\brope\b"
+    r"|\bpacking|millboard|vermiculite|\btalc|\bcement|mastic|sealant|underseal|\bcaf\b"
+    # R6 refrigerants and the A/C circuit
+    r"|refrigerant|\br[\s-]?\d{2,4}|\b\d{3}[a-z]{1,2}\b|\b1234|\bhfc|\bhfo|\bcfc|\bhcfc|freon|gwp"
+    r"|\bco2\b|carbon\s+dioxide|propane|butane|\ba/?c\b|air[\s-]?con|\bhvac|climat|compressor"
+    r"|condenser|evaporator|receiver|drier|dryer|expansion\s+valve|\btxv\b|heat\s+pump|recharg"
+    r"|\bmac\b|opteon|norflurane|fluoro|cool(?:ing)?\s+(?:gas|circuit)"
+    # R7 inflator propellants
+    r"|inflator|propellant|generant|gas\s+generator|ammonium|nitrate|\bpsan|nh4|(?-i:\bAN\b)"
+    r"|desicca|drying\s+agent|pretensioner|initiator|igniter|squib|pyro|guanidine|tetrazole|azide"
+    # R8 brake hoses and certification
+    r"|caliper|flexi|fmvss|\bdot\b|certif|\bcert\b|106|layline|j\s?1401|hydraulic"
+    # R9 decaBDE and flame retardants
+    r"|flame|retard|\bfr\b|\bfr\d|brom|\bbde|\bdbdp|halogen|\bul\s?94|\bv-?0\b|\bhffr|\bls0h"
+    r"|\blszh|antimony|\bsb\b|saytex|\bfire"
+    # amounts in trace units, CAS numbers, substance and compliance talk
+    r"|ppm|ppb|mg/kg|µg|ug/g|mg/g|g/kg|\bwt|w/w|‰|\b\d{2,7}-\d{2}-\d\b|substance|hazard|restrict"
+    r"|prohibit|banned|regulation|regulated|regulatory|complian|\brohs|\belv\b|\breach\b|\bsvhc"
+    r"|\bimds|\bgadsl|annex|exempt|declar|\blimit|toxic|heavy\s+metal|chemical|content",
+    _I,
+)
+
+
+def names_no_regulated_subject(text: str) -> bool:
+    """Whether ``text`` mentions nothing that could be a regulated subject (decision 9).
+    Deliberately over-broad the other way: any doubt leaves the text to the readers
+    and the classifier. Pure."""
+    return _ANY_SUBJECT.search(text) is None
+
 
 def _compile_negations() -> dict[str, re.Pattern[str]]:
     return {s: re.compile(_NEG_AROUND.format(s=p.pattern), _I) for s, p in _SUBSTANCE_RES.items()}
@@ -303,6 +373,27 @@ def _compile_negations() -> dict[str, re.Pattern[str]]:
 _NEG_RES = _compile_negations()
 _AN_NEG = re.compile(_NEG_AROUND.format(s=r"ammonium[\s-]nitrate|\bpsan\b|\ban\b|\bnh4no3\b"), _I)
 _DEVICE_RES = {s: re.compile(p, _I) for s, p in _DEVICES.items()}
+# "replaces the old asbestos gasket", "instead of cadmium plating": the substance belongs to
+# the part replaced ("replaced with / by X" names the new one, and is not matched)
+_REPLACED_RES = {
+    s: re.compile(
+        r"(?:\breplaces|\breplacing|\bsupersedes|\bsuperseding|instead\s+of|in\s+place\s+of"
+        r"|\bformerly|\bpreviously|\breplaced\s+(?:the\s+)?(?:old|former|previous|original|obsolete))"
+        rf"\W+(?:(?!with\b|by\b)[\w-]+\W+){{0,4}}?(?:{p.pattern})",
+        _I,
+    )
+    for s, p in _SUBSTANCE_RES.items()
+}
+# "100 % asbestos-free": the figure says how free, it is not an amount of the substance
+_FULLY_FREE_RES = {
+    s: re.compile(rf"\s*(?:{p.pattern})[\w()+]*[\s-]?free\b", _I) for s, p in _SUBSTANCE_RES.items()
+}
+# solder alloys without lead (SAC305, Sn99.3Cu0.7, SnAgCu, SnBi58)
+_LEAD_FREE_SOLDER = re.compile(
+    r"\bsac\s?\d{3}\b|\bsac\b|\bsn\s?ag(?:\s?cu)?\d*|\bsn\s?cu\d|\bsn\s?\d{2}(?:[.,]\d+)?\s?(?:ag|cu|bi|sb)"
+    r"|\bsn\s?bi\d|\bsn100c\b",
+    _I,
+)
 _PRESENT_RES = {
     s: re.compile(
         rf"{_PRESENT_VERB}\W+(?:\w+\W+){{0,2}}?(?:{p.pattern})|(?:{p.pattern})[\s-]+{_PRESENT_VERB}",
@@ -425,9 +516,15 @@ def _read_substance(text: str, span: tuple[int, int], subject: str) -> Finding:
     start, end = span
     clause = text[start:end]
     rule = SUBSTANCE_RULE[subject]
-    amounts = [a for a in find_amounts(clause) if not _states_limit(clause, a)]
+    amounts = [
+        a
+        for a in find_amounts(clause)
+        if not _states_limit(clause, a) and not _FULLY_FREE_RES[subject].match(clause, a.end)
+    ]
     plain = _NOT_A_NEGATION.sub(" ", clause)
     negated = bool(_NEG_RES[subject].search(plain)) and not _DOUBLE_NEG_RE.search(clause)
+    if not amounts and not negated and _REPLACED_RES[subject].search(clause):
+        return Finding(rule, False, clause, f"{subject} only in what this part replaces")
     if _REMOVED.search(clause):
         raise _Unread("substance said to be replaced, tested for, or uncertain")
     if amounts:
@@ -441,8 +538,9 @@ def _read_substance(text: str, span: tuple[int, int], subject: str) -> Finding:
                 limit = _lead_limit(text, span, value)
             else:
                 limit = LIMITS[subject]
-            if _APPROX.search(clause[: amount.start][-12:]) and value > 0:
-                if 0.5 * limit < value < 2 * limit:
+            if _APPROX.search(clause[: amount.start][-12:]) and value > 0 and limit > 0:
+                # "approx. 3 %" decides a 4 % limit; within a fifth of it, it does not
+                if APPROX_UNDECIDED[0] < round(value / limit, 3) < APPROX_UNDECIDED[1]:
                     raise _Unread("approximate amount near the limit")
             if low is not None:
                 if value <= limit:
@@ -516,13 +614,23 @@ def _read_refrigerants(text: str) -> list[Finding]:
     low = sorted({k for _, k in named if REFRIGERANT_GWP[k] <= GWP_LIMIT})
     if not high:
         return [Finding("R6", False, ", ".join(low), "refrigerant with GWP at or below 150")]
-    charged, unclear, low_charged = [], False, False
+    charged, unclear = [], False
     for start, end in _clause_spans(text):
         clause = text[start:end]
         names = {k for p, k, _ in _REFRIGERANT_RES if p.search(clause)}
-        if not names or _NOT_CHARGED.search(clause):
+        if not names:
             continue
-        low_charged = low_charged or bool(names - set(high))
+        if _NOT_CHARGED.search(clause):
+            # "R-134a or R-1234yf" leaves open which one is charged, "compatible with
+            # R-134a systems" may name the system's refrigerant, and a bare "no" or "not"
+            # may be about something else in the clause
+            either = (
+                _EITHER.search(clause)
+                or re.search(r"system", clause, _I)
+                or not _ONLY_REPLACED.search(clause)
+            )
+            unclear = unclear or bool(either and names & set(high))
+            continue
         if names & set(high):
             if low and not _CHARGE_VERB.search(clause):
                 unclear = True  # "also lists R-134a" beside a charge of R-1234yf
@@ -531,9 +639,9 @@ def _read_refrigerants(text: str) -> list[Finding]:
             charged.append(Finding("R6", True, clause, f"{listed} charged (GWP > 150)"))
     if charged:
         return charged
-    if low_charged and not unclear:
-        listed = ", ".join(low)
-        return [Finding("R6", False, listed, f"{listed} charged; GWP > 150 only replaced")]
+    if not unclear:
+        listed = ", ".join(high)
+        return [Finding("R6", False, listed, f"{listed} only replaced or compatible, not charged")]
     raise _Unread("high-GWP refrigerant that may only be replaced or compatible")
 
 
@@ -544,8 +652,8 @@ def _read_inflator(text: str) -> list[Finding]:
             return [Finding("R7", False, text, "propellant other than ammonium nitrate")]
         return []
     around = text[max(0, an.start() - 40) : an.end() + 10]
-    if not _INFLATOR_CONTEXT.search(text):
-        raise _Unread("ammonium nitrate outside an airbag inflator")
+    if not _INFLATOR_CONTEXT.search(text):  # a cold pack, a fertiliser: R7 is about inflators
+        return [Finding("R7", False, around, "ammonium nitrate, not in an airbag inflator")]
     if _NO_DESICCANT.search(text):
         return [Finding("R7", True, around, "ammonium nitrate without a desiccant")]
     if _REMOVED.search(text):
@@ -648,8 +756,11 @@ def check(text: str) -> Verdict:
                 continue
             if rule == "R8" and not _ANY_HOSE.search(text):
                 continue  # a certificate or a marking, and no hose for R8 to judge
-            if rule == "R1" and "R1" in absent and not _SUBSTANCE_RES["Pb"].search(clause):
-                continue  # "solder ..." in a text that says it is lead-free
+            if rule in absent and not _substance_of(rule).search(clause):
+                continue  # "solder ..." or "passivated" in a text that says Pb / Cr(VI) is absent
+            if rule == "R1" and _LEAD_FREE_SOLDER.search(clause):
+                findings.append(Finding("R1", False, clause, "lead-free solder alloy"))
+                continue
             if rule == "R3" and _R3_COMPLIANT.search(clause):
                 findings.append(Finding("R3", False, clause, "trivalent or Cr(VI)-free finish"))
             elif rule == "R9" and _R9_COMPLIANT.search(clause):
@@ -658,12 +769,26 @@ def check(text: str) -> Verdict:
                 findings.append(Finding("R5", False, clause, "non-asbestos friction material"))
             else:
                 unread.append(clause)
+    if not findings and not unread and names_no_regulated_subject(text):
+        clause = text.strip()[:80]
+        return Verdict(COMPLIANT, "", (Finding("-", False, clause, NO_SUBJECT),), ())
     violated = sorted({f.rule for f in findings if f.violated}, key=lambda r: int(r[1:]))
     if violated:
         return Verdict(NON_COMPLIANT, violated[0], tuple(findings), tuple(unread))
     if findings and not unread:
         return Verdict(COMPLIANT, "", tuple(findings), ())
     return Verdict(None, "", tuple(findings), tuple(unread))
+
+
+def _substance_of(rule: str) -> re.Pattern[str]:
+    """The substance cue of ``rule`` (a pattern that never matches for R6-R8)."""
+    for subject, its_rule in SUBSTANCE_RULE.items():
+        if its_rule == rule and subject in _SUBSTANCE_RES:
+            return _SUBSTANCE_RES[subject]
+    return _NEVER
+
+
+_NEVER = re.compile(r"(?!)")
 
 
 def _neg_anywhere(clause: str) -> bool:

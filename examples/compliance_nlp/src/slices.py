@@ -47,7 +47,7 @@ _LEAD = (
     r"\blead(?:ed)?\b(?!\s+(?:time|wire|frame)|-in\b"
     r"|[\s-]+(?:screw|angle|through|times?\b|wires?\b|frames?\b|lag\b|pitch))"
     r"|unleaded|leadfree|(?<![a-z])(?<!\d-)pb(?![a-z])"
-    r"|pb(?=\d)|bipb\b|pbmg|snpb|\bpbo\b|lead-acid|lead zirconate"
+    r"|pb(?=\d)|\bpb(?=s[nb]\d)|bipb\b|pbmg|snpb|\bpbo\b|lead-acid|lead zirconate"
 )
 # substance mentions (narrow: the substance or a device that contains it)
 SUBSTANCE_CUES = {
@@ -55,7 +55,9 @@ SUBSTANCE_CUES = {
     "Hg": r"mercury|(?<!\d-)\bhg\b|ccfl|fluorescent",
     "Cr6": r"\bcr\s?\(?\s?vi\b|\bcrvi\b|\bcr\s?6\s?\+|\bcr\s?\+\s?6|\bcr6\b|hexavalent"
     r"|hex[\s-]?chrome|chromium\s?\(?vi|chromate|chromated|chrome\s6",
-    "Cd": r"cadmium|(?<!\d-)\bcd\b|\bnicd\b|\bni-cd\b|agcdo|\bcdo\b",
+    # a CD changer or player is a compact disc, not cadmium
+    "Cd": r"cadmium|(?<!\d-)\bcd\b(?![\s-]*(?:changer|player|drive|rom\b|radio|slot|stacker|deck"
+    r"|tuner|mechanism|audio))|\bnicd\b|\bni-cd\b|agcdo|\bcdo\b",
     "asbestos": r"asbestos|chrysotile|amosite|crocidolite|tremolite|actinolite|anthophyllite",
     # decabromodiphenyl ethane (DBDPE) is not decaBDE
     "decaBDE": r"deca-?\s?bde|\bbde[\s-]?209|decabromo(?!\w*[\s-]?diphenyl[\s-]?ethane)|\bpbdes?\b"

@@ -120,7 +120,11 @@ def test_error_analysis_files(tiny_run: Path, sample_dir: Path, tmp_path: Path) 
 
 
 def test_analyse_lets_the_rule_check_decide_rows_it_reads() -> None:
-    texts = ["brass fitting CW614N, Pb 4.6 %", "door seal EPDM", "Cd 20 ppm in the pigment"]
+    texts = [
+        "brass fitting CW614N, Pb 4.6 %",
+        "solder joints on the PCB",
+        "Cd 20 ppm in the pigment",
+    ]
     verdicts = [check(t) for t in texts]
     result = analyse(texts, [1, 0, 0], ["R1", "", ""], [0.1, 0.7, 0.9], 0.5, None, verdicts)
     predicted = [r["predicted"] for r in result["rows"]]

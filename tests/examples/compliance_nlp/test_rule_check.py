@@ -1,5 +1,5 @@
 """The rule check: examples per rule, what it refuses to decide, and agreement with
-the rule engine's labels on generated and hand-written data."""
+the rule engine's labels on generated, hand-written and blind data."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import data_gen
 import pytest
-from rule_check import check, decide, predict
+from rule_check import check, decide, names_no_regulated_subject, predict
 
 from tests.examples.compliance_nlp.conftest import EXAMPLE_DIR
 
@@ -69,7 +69,25 @@ NC, OK, OPEN = "non_compliant", "compliant", None
         ("brake hose assembly for DOT 4 fluid", NC, "R8"),  # a fluid grade is no certification
         ("installed caliper hose, FMVSS No. 106 compliant", OK, ""),
         # words that look like a cue and are not one
-        ("bore with lead-in chamfer, housing cast iron", OPEN, ""),  # no regulated cue left
+        ("bore with lead-in chamfer, housing cast iron", OK, ""),  # no regulated subject left
+        ("head unit with CD changer and DAB+", OK, ""),  # a compact disc, not cadmium
+        # no regulated subject at all (decision 9), however the classifier feels about it
+        ("door seal EPDM 70 Shore", OK, ""),
+        ("Horn, disc type 410 Hz, 12 V, with bracket", OK, ""),
+        ("gear shaft JIS SUM24L, induction hardened", OK, ""),  # a leaded grade: no lead said
+        ("first-aid kit, cold pack (ammonium nitrate + water)", OK, ""),  # R7 is about inflators
+        # what the text says of the part, not of what it replaces
+        ("bolts zinc-nickel plated, replaces former cadmium plating", OK, ""),
+        ("replaces the old asbestos gasket; new one graphite", OK, ""),
+        ("drum brake shoes, 100 % asbestos-free", OK, ""),  # how free, not an amount
+        ("balance weights made of lead, 35 g", NC, "R1"),
+        ("bearing shell, PbSn10Cu2 overlay", NC, "R1"),  # a lead-based alloy
+        ("inflator propellant: AN. No desiccant fitted.", NC, "R7"),
+        ("braided stainless brake line kit, DOT approved", OK, ""),
+        ("free-cutting steel shaft 11SMnPb30, Pb approx 0.28 %", OK, ""),  # a fifth below 0.35
+        ("service port adapter R134a to R1234yf, brass", OK, ""),  # adapts, charges nothing
+        ("replaced R-134a with R-1234yf", OK, ""),
+        ("solder SAC305 on the connector pins", OK, ""),
         ("0.1860 % lead in paint", NC, "R1"),  # "lead in" is the metal
         ("pin from 2011-T3 aluminium bar; Pb 0.35 % on the mill cert", OK, ""),
         ("bronze worm wheel, CuSn12Pb, Pb 1.2 %", OK, ""),
@@ -96,13 +114,13 @@ def test_examples(text: str, label: str, rule: str) -> None:
     [
         "Pb < 0.5 %",  # a bound across the limit decides nothing
         "lead 2 % in a CuZn alloy or an aluminium alloy",  # which alloy holds the lead?
-        "compatible with R-134a systems",  # compatible is not charged
-        "first-aid kit, cold pack (ammonium nitrate + water)",  # not an inflator
+        "compatible with R-134a systems",  # the system's refrigerant, or only compatible?
+        "R-134a or R-1234yf",  # which one is charged?
         "solder joints on the PCB",  # solder, lead not said
         "Cd",  # a name alone
-        "door seal EPDM 70 Shore",  # no regulated cue: the classifier's row
         "Pb ~0.1 %",  # approximately at the limit
-        "replaced R-134a with R-1234yf",
+        "free-cutting steel, Pb approx. 0.33 %",  # within a fifth of its 0.35 % limit
+        "replaced with cadmium-plated bolts",  # replacement talk: the classifier reads it
         "tested for lead",
     ],
 )
@@ -114,7 +132,7 @@ def test_decide_prefers_the_rule_check_and_falls_back_to_the_threshold() -> None
     violation, compliant, unread = (
         check("Cd 120 ppm"),
         check("Cd 20 ppm"),
-        check("door seal"),
+        check("solder joints on the PCB"),
     )
     assert decide(violation, 0.01, 0.5) == (1, "rules")
     assert decide(compliant, 0.99, 0.5) == (0, "rules")
@@ -153,6 +171,29 @@ def test_agrees_with_the_hand_written_labels() -> None:
     decided = [(v, label) for v, label in verdicts if v.label is not None]
     assert [v.label for v, _ in decided] == [label for _, label in decided]
     assert len(decided) >= 35, len(decided)
+
+
+@pytest.mark.parametrize("name", ["blind_eval.csv", "blind_eval_2.csv"])
+def test_agrees_with_the_blind_sets_it_was_developed_on(name: str) -> None:
+    """Both blind sets served as development sets once evaluated (README, Results)."""
+    rows = _labelled(EXAMPLE_DIR / "data" / name)
+    decided = [(check(r["description"]).label, r["label"]) for r in rows]
+    decided = [(got, label) for got, label in decided if got is not None]
+    assert [got for got, _ in decided] == [label for _, label in decided]
+    assert len(decided) >= 0.8 * len(rows), len(decided)
+
+
+def test_no_violation_passes_as_naming_no_regulated_subject() -> None:
+    """The wide list behind decision 9 covers every non_compliant row of every set."""
+    texts = [row["description"] for row, _ in data_gen.generate_examples(3000, seed=44)
+             if row["label"] == "non_compliant"]  # fmt: skip
+    for name in ("handwritten_eval.csv", "blind_eval.csv", "blind_eval_2.csv"):
+        texts += [r["description"] for r in _labelled(EXAMPLE_DIR / "data" / name)
+                  if r["label"] == "non_compliant"]  # fmt: skip
+    assert len(texts) > 1500
+    assert [t for t in texts if names_no_regulated_subject(t)] == []
+    assert not names_no_regulated_subject("inflator propellant: AN")  # the abbreviation
+    assert names_no_regulated_subject("an exhaust clamp, stainless 1.4301 (18 % Cr, 8 % Ni)")
 
 
 def test_hostile_input_is_read_in_bounded_time() -> None:

@@ -45,7 +45,7 @@ def _body(response: object) -> tuple[int, dict]:
 
 
 def test_run_returns_labelled_probabilities_and_version(served: Path) -> None:
-    texts = ["door seal EPDM 70 Shore, black", "wiper arm bracket, painted"]
+    texts = ["solder joints on the PCB", "headlamp bulb H7, 55 W"]
     status, body = _body(score.run(json.dumps({"inputs": texts})))
     assert status == 200
     assert body["model_version"] == "compliance-nlp:3"
@@ -54,7 +54,7 @@ def test_run_returns_labelled_probabilities_and_version(served: Path) -> None:
         probs = pred["probabilities"]
         assert set(probs) == {"compliant", "non_compliant"}
         assert sum(probs.values()) == pytest.approx(1.0, abs=1e-5)
-        # no regulated statement: the classifier decides; no decision_threshold in
+        # a cue the rule check cannot settle: the classifier decides; no decision_threshold in
         # this model's meta: 0.5, i.e. the likelier label
         assert pred["decided_by"] == "model"
         assert pred["label"] == max(probs, key=probs.get)
@@ -68,10 +68,11 @@ def test_rule_check_decides_what_it_can_read_and_says_why(served: Path) -> None:
         "Cd 150 mg/kg in the pigment of the door handle",
         "brass fitting CW614N, Pb 3.1 %",
         "door seal EPDM",
+        "solder joints on the PCB",
     ]
     status, body = _body(score.run(json.dumps({"inputs": texts})))
     assert status == 200
-    cadmium, brass, seal = body["predictions"]
+    cadmium, brass, seal, solder = body["predictions"]
     assert (cadmium["label"], cadmium["decided_by"], cadmium["rule"]) == (
         "non_compliant",
         "rules",
@@ -79,7 +80,10 @@ def test_rule_check_decides_what_it_can_read_and_says_why(served: Path) -> None:
     )
     assert "Cd amount above its limit" in cadmium["evidence"]
     assert (brass["label"], brass["decided_by"], brass["rule"]) == ("compliant", "rules", "")
-    assert seal["decided_by"] == "model"
+    # decision 9: a text that names no regulated subject at all is compliant
+    assert (seal["label"], seal["decided_by"]) == ("compliant", "rules")
+    assert "names no regulated subject" in seal["evidence"]
+    assert solder["decided_by"] == "model" and "evidence" not in solder
     # the probabilities stay the classifier's whoever decided
     assert set(cadmium["probabilities"]) == {"compliant", "non_compliant"}
 
