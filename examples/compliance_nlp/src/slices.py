@@ -48,35 +48,45 @@ _LEAD = (
     r"|[\s-]+(?:screw|angle|through|times?\b|wires?\b|frames?\b|lag\b|pitch))"
     r"|unleaded|leadfree|(?<![a-z])(?<!\d-)pb(?![a-z])"
     r"|pb(?=\d)|\bpb(?=s[nb]\d)|bipb\b|pbmg|snpb|\bpbo\b|lead-acid|lead zirconate"
+    r"|\bterne\b|litharge|\bminium\b|chrome\s+yellow|\b7439-92-1\b"
 )
 # substance mentions (narrow: the substance or a device that contains it)
 SUBSTANCE_CUES = {
     "Pb": _LEAD,
-    "Hg": r"mercury|(?<!\d-)\bhg\b|ccfl|fluorescent",
+    # mm Hg and in Hg are pressures
+    "Hg": r"mercury|(?<!\d-)(?<!mm\s)(?<!\d\sin\s)(?<!\din\s)\bhg\b|\bhg[os]\b|ccfl|fluorescent"
+    r"|vermilion|cinnabar|\b7439-97-6\b",
     "Cr6": r"\bcr\s?\(?\s?vi\b|\bcrvi\b|\bcr\s?6\s?\+|\bcr\s?\+\s?6|\bcr6\b|hexavalent"
-    r"|hex[\s-]?chrome|chromium\s?\(?vi|chromate|chromated|chrome\s6",
+    r"|hex[\s-]?chrome|chromium\s?\(?vi|chromate|chromated|chrome\s6|chrome\s+yellow"
+    r"|chromium\s+trioxide|chromic\s+acid|\b18540-29-9\b|\b1333-82-0\b|\b7758-97-6\b"
+    r"|\b13530-65-9\b|\b7789-06-2\b|\b10588-01-9\b|\b7778-50-9\b",
     # a CD changer or player is a compact disc, not cadmium
     "Cd": r"cadmium|(?<!\d-)\bcd\b(?![\s-]*(?:changer|player|drive|rom\b|radio|slot|stacker|deck"
-    r"|tuner|mechanism|audio))|\bnicd\b|\bni-cd\b|agcdo|\bcdo\b",
-    "asbestos": r"asbestos|chrysotile|amosite|crocidolite|tremolite|actinolite|anthophyllite",
+    r"|tuner|mechanism|audio))|\bnicd\b|\bni-cd\b|agcdo|\bcdo\b|\bcds\b|\b7440-43-9\b",
+    "asbestos": r"asbestos|chrysotile|amosite|crocidolite|tremolite|actinolite|anthophyllite"
+    r"|\b1332-21-4\b|\b12001-29-5\b|\b12172-73-5\b|\b12001-28-4\b",
     # decabromodiphenyl ethane (DBDPE) is not decaBDE
     "decaBDE": r"deca-?\s?bde|\bbde[\s-]?209|decabromo(?!\w*[\s-]?diphenyl[\s-]?ethane)|\bpbdes?\b"
-    r"|\bdbdpo\b|brominated diphenyl|saytex 102|\bde-83",
+    r"|\bdbdpo\b|brominated diphenyl|saytex 102|\bde-83|pentabromophenyl\)?\s*(?:ether|oxide)"
+    r"|\b1163-19-5\b",
 }
 SUBJECT_RULE = {"Pb": "R1", "Hg": "R2", "Cr6": "R3", "Cd": "R4", "asbestos": "R5", "decaBDE": "R9"}
 # wider cues per rule: the subject, its compliant alternatives and the R6-R8 subjects
 RULE_CUES = {
     "R1": SUBSTANCE_CUES["Pb"] + r"|solder",
     "R2": SUBSTANCE_CUES["Hg"] + r"|tilt switch",
-    "R3": SUBSTANCE_CUES["Cr6"] + r"|trivalent|\bcr\s?\(?iii\b|cr3\+|chrome-free|passivat",
+    "R3": SUBSTANCE_CUES["Cr6"] + r"|trivalent|\bcr\s?\(?iii\b|cr3\+|chrome-free|passivat"
+    r"|chrom\w*\s?\(\s?iii\s?\)|chromium\s+nitride|\bcrn\b",
     "R4": SUBSTANCE_CUES["Cd"],
     "R5": SUBSTANCE_CUES["asbestos"] + r"|\bnao\b",
-    "R6": r"refrigerant|\br[\s-]?\d{2,4}(?:[a-z]{1,2})?\b|\bhfc|\bhfo|\bcfc|\bhcfc|freon|\bgwp\b"
-    r"|\bco2\b|a/c gas",
+    # UN ECE R12, R43 are regulations, not refrigerants
+    "R6": r"refrigerant|(?<!ece\s)(?<!un\s)\br[\s-]?\d{2,4}(?:[a-z]{1,2})?\b|\bhfc|\bhfo|\bcfc"
+    r"|\bhcfc|freon|\bgwp\b|\bco2\b|a/c gas",
     "R7": r"propellant|inflator|gas generant|ammonium[\s-]nitrate|\bpsan\b|nh4no3|desicca(?:nt|t)"
     r"|guanidine|tetrazole|azide|drying agent|moisture absorber"
     r"|\ban\b(?=[\s-](?:based|propellant|charge|tablets))",
-    "R8": r"brake[\s-]?hose|fmvss|\bdot\b|\bcert\b|certif|\bmarking|571\.106",
+    "R8": r"brake[\s-]?hose"
+    r"|brake\s+(?:(?!vacuum|air|booster|servo|cooling|duct)[\w-]+\s+){1,2}?hose|fmvss|\bdot\b|\bcert\b|certif|\bmarking|571\.106",
     "R9": SUBSTANCE_CUES["decaBDE"] + r"|flame[\s-]?retard|\bfr\b|halogen[\s-]?free|hffr|dbdpe",
 }
 NEGATION = (

@@ -88,6 +88,24 @@ NC, OK, OPEN = "non_compliant", "compliant", None
         ("service port adapter R134a to R1234yf, brass", OK, ""),  # adapts, charges nothing
         ("replaced R-134a with R-1234yf", OK, ""),
         ("solder SAC305 on the connector pins", OK, ""),
+        # substances by chemical name or CAS number, devices that contain one
+        ("relay housing PBT V-0, FR package CAS 1163-19-5 plus Sb2O3", NC, "R9"),
+        ("roof liner backcoat contains bis(pentabromophenyl) ether", NC, "R9"),
+        ("wheel balance weight 25 g, cast lead, steel clip", NC, "R1"),
+        ("inclination switch, Hg ball contact", NC, "R2"),
+        ("mercury thermoswitch on heater core", NC, "R2"),
+        ("customer asked about mercury in the headlamps: units are LED, so no Hg", OK, ""),
+        ("vacuum gauge 0-760 mm Hg, Pb 0.01 %", OK, ""),  # a pressure, not mercury
+        ("green paint, pigment chromium(III) oxide", OK, ""),
+        ("banjo bolt zinc flake Cr(VI)-free", OK, ""),  # not "banned"
+        ("A/C refrigerant 2,3,3,3-tetrafluoropropene, 520 g", OK, ""),
+        ("side window, tempered glass, ECE R43 marking", OK, ""),  # a regulation, not R-43
+        # brake hoses, however worded, and certification not yet given
+        ("trailer surge brake hydraulic hose assembly, zinc-nickel trivalent", NC, "R8"),
+        ("brake hose assembly, FMVSS 106 testing scheduled next month", NC, "R8"),
+        ("brake hose assy RH front, DOT on layline", OK, ""),
+        ("brake hose from supplier unknown, DOT approved and marked", OK, ""),
+        ("caliper hose, end fittings zamak 5", NC, "R8"),  # no "brake", still a brake hose
         ("0.1860 % lead in paint", NC, "R1"),  # "lead in" is the metal
         ("pin from 2011-T3 aluminium bar; Pb 0.35 % on the mill cert", OK, ""),
         ("bronze worm wheel, CuSn12Pb, Pb 1.2 %", OK, ""),
@@ -173,9 +191,9 @@ def test_agrees_with_the_hand_written_labels() -> None:
     assert len(decided) >= 35, len(decided)
 
 
-@pytest.mark.parametrize("name", ["blind_eval.csv", "blind_eval_2.csv"])
+@pytest.mark.parametrize("name", ["blind_eval.csv", "blind_eval_2.csv", "blind_eval_3.csv"])
 def test_agrees_with_the_blind_sets_it_was_developed_on(name: str) -> None:
-    """Both blind sets served as development sets once evaluated (README, Results)."""
+    """Each blind set became a development set once evaluated (README, Results)."""
     rows = _labelled(EXAMPLE_DIR / "data" / name)
     decided = [(check(r["description"]).label, r["label"]) for r in rows]
     decided = [(got, label) for got, label in decided if got is not None]
@@ -187,7 +205,7 @@ def test_no_violation_passes_as_naming_no_regulated_subject() -> None:
     """The wide list behind decision 9 covers every non_compliant row of every set."""
     texts = [row["description"] for row, _ in data_gen.generate_examples(3000, seed=44)
              if row["label"] == "non_compliant"]  # fmt: skip
-    for name in ("handwritten_eval.csv", "blind_eval.csv", "blind_eval_2.csv"):
+    for name in ("handwritten_eval.csv", "blind_eval.csv", "blind_eval_2.csv", "blind_eval_3.csv"):
         texts += [r["description"] for r in _labelled(EXAMPLE_DIR / "data" / name)
                   if r["label"] == "non_compliant"]  # fmt: skip
     assert len(texts) > 1500

@@ -45,7 +45,7 @@ def _body(response: object) -> tuple[int, dict]:
 
 
 def test_run_returns_labelled_probabilities_and_version(served: Path) -> None:
-    texts = ["solder joints on the PCB", "headlamp bulb H7, 55 W"]
+    texts = ["solder joints on the PCB", "xenon burner D2S, 35 W"]
     status, body = _body(score.run(json.dumps({"inputs": texts})))
     assert status == 200
     assert body["model_version"] == "compliance-nlp:3"
