@@ -97,7 +97,7 @@ _NEG_AROUND = (
     r"|\b(?:free\s+(?:of|from)|no|not|without|w/o|zero|nil|excludes?|excluding|negative\s+for"
     r"|absence\s+of)[\s-]+"
     r"(?:(?!with\b|and\b|but\b|plus\b|contain|has\b|uses?\b)\w+[\s-]+){{0,2}}?(?:{s})"
-    r"|(?:not|never|doesn't|don't|didn't)\s+(?:use|used|contain|contains|include|add|added|present)\s+"
+    r"|(?:not|never|do\s?n[o']?t|does\s?n[o']?t|did\s?n[o']?t|dont|doesnt|didnt|won'?t|cannot)\s+(?:use|used|contain|contains|include|add|added|present)\s+"
     r"(?:any\s+)?(?:\w+\s+){{0,2}}?(?:{s})"
     r"|\bcontains?\s+no\s+(?:\w+\s+){{0,2}}?(?:{s})"
     r"|(?:{s})\w*(?:[\s-]+(?:\w+|\(\w+\))){{0,3}}?\W{{0,3}}(?<!\w)(?:not\s+(?:detected|present|used|contained|added"
@@ -229,6 +229,9 @@ _ONLY_REPLACED = re.compile(
     r"|\bmigrat",
     _I,
 )
+_NO_REFRIGERANT = re.compile(
+    r"^(?!.*\d)(?:[^,;]*\s)?(?:no|without|w/o|free\s+of)\s+(?:\w+\s+)?refrigerant\b[^,;\d]*$", _I
+)
 _EITHER = re.compile(r"\bor\b|\bvs\.?\b|\bversus\b|\band/or\b|/", _I)
 _GWP_VALUE = re.compile(r"\bgwp\b\D{0,12}?(?P<bound>[<>≤≥]?)\s*(?P<num>\d[\d,.]*)", _I)
 
@@ -245,7 +248,8 @@ _DESICCANT = re.compile(
 )
 _NO_DESICCANT = re.compile(
     r"\b(?:no|without|w/o|lacks?|lacking|missing|omitted|free\s+of|absent|not\s+(?:fitted|included|present"
-    r"|used|added))\W+(?:\w+\W+){0,3}?(?:" + _DESICCANT.pattern + r")"
+    r"|used|added)|(?:not|never|do\s?n[o']?t|does\s?n[o']?t|did\s?n[o']?t|dont|doesnt|didnt|won'?t|cannot)\s+(?:use|add|fit|include|have|need)\w*)\W+(?:\w+\W+){0,3}?"
+    r"(?:" + _DESICCANT.pattern + r")"
     r"|non[\s-]?desiccat\w*|undesiccat\w*|desiccant[\s-]free"
     r"|(?:" + _DESICCANT.pattern + r")\W+(?:(?!and\b|but\b|with\b|plus\b)\w+\W+){0,2}?"
     r"(?:none|no\b|missing|omitted|absent|not\b"
@@ -278,7 +282,7 @@ _CERT = re.compile(
     _I,
 )
 _CERT_NEGATIVE = re.compile(
-    r"pending|missing|fail\w*|\bnot\b|\bno\b(?![.\s]*\d)|uncertified|unmarked|without|w/o|await\w*"
+    r"pending|missing|fail\w*|\bnot\b|\bno\b(?!\.?\s*[\w-]*\d)|uncertified|unmarked|without|w/o|await\w*"
     r"|in\s+progress|expired|revoked|withdrawn|\bn/a\b|\btbd\b|\btbc\b|to\s+be\s+(?:confirmed|certified"
     r"|tested|provided)|applied\s+for|requested|to\s+follow|status\s+unknown|under\s+review|\black|absent\b"
     r"|\bnone\b|rejected|\bunclear|\bunverified|\bquestion|:\s*n\b|scheduled|planned|not\s+yet"
@@ -318,6 +322,10 @@ _R3_COMPLIANT = re.compile(
     r"|chrom(?:ate|ium)[\s-]*free",
     _I,
 )
+_TRIVALENT = re.compile(r"trivalent|\bcr\s?\(?iii\)?|\bcr\s?3\s?\+|chrom\w*\s?\(\s?iii\s?\)", _I)
+_HEXAVALENT = re.compile(
+    r"hexavalent|\bcr\s?\(?\s?vi\b|\bcrvi\b|\bcr\s?6|chromium\s?\(?vi|dichromate|yellow|olive", _I
+)
 _R9_COMPLIANT = re.compile(
     r"halogen[\s-]?free|\bhffr\b|non[\s-]?halogen|phosph\w*|\bdbdpe\b|decabromodiphenyl\s+ethane|\bath\b"
     r"|alumin\w*\s+trihydr\w*|magnesium\s+hydroxide|melamine|\btbbpa\b|\bmdh\b|intumescent",
@@ -336,14 +344,14 @@ _ANY_SUBJECT = re.compile(
     "|".join(SUBSTANCE_CUES.values())
     # R1 lead: materials and parts made with it
     + r"|solder|\bsn\s?\d|\bsn\s?pb|lead(?:ed)?\s+(?:glass|crystal|frit)|\bterne\b|babbitt"
-    r"|white\s+metal|bearing\s+metal|batter(?:y|ies)|\bagm\b|accumulator|ballast|stabili[sz]"
-    r"|pigment|litharge|\bminium\b|galena|tetraethyl|\bpzt\b|piezo"
+    r"|white\s+metal|bearing\s+metal|\bagm\b|\bsli\b|ballast|stabili[sz]"
+    r"|pigment|litharge|\bminium\b|galena|tetraethyl|\bpzt\b|piezo|lead[\s-]?acid"
     # R2 mercury
     r"|mercur|\bhg|\bhid\b|xenon|discharge\s+(?:lamp|bulb|burner)|\bd[1-8][sr]\b|metal\s+halide"
     r"|ccfl|fluorescent|backlight|cold[\s-]cathode|\btilt|thermometer|manometer|amalgam"
     r"|phenylmercur|cinnabar|vermilion"
     # R3 Cr(VI) and R4 Cd: finishes, pigments, contacts, photocells
-    r"|chrom|\bcr\s?\(|\bcr\s?\d|\bcr\s?\+|\bcrvi|passivat|conversion\s+coat|alodine|iridite"
+    r"|chrom|\bcr\s?\(\s?(?:vi|iii|6|3)|\bcr\s?[36]\b|\bcr\s?[36]?\s?\+|\bcrvi|passivat|conversion\s+coat|alodine|iridite"
     r"|dacromet|\byellow\s+(?:zinc|passiv|finish|coat|plat)|olive\s+drab|iridescent|wash\s+primer"
     r"|etch\s+primer|cadm|\bcd[a-z]{1,2}\b|nicd|ni-cd|agcd|photo(?:cell|resistor|conductive)"
     r"|\bldr\b"
@@ -351,8 +359,8 @@ _ANY_SUBJECT = re.compile(
     r"|asbest|chrysotile|amosite|crocidolite|tremolite|actinolite|anthophyllite|serpentine"
     r"|amphibole|\bcaf\b|\bnao\b"
     # R6 refrigerants and the A/C circuit
-    r"|refrigerant|(?<!ece\s)(?<!un\s)(?<!unece\s)\br[\s-]?\d{2,4}|\b\d{3}[a-z]{1,2}\b|\b1234|\bhfc|\bhfo|\bcfc|\bhcfc|freon|gwp"
-    r"|\bco2\b|carbon\s+dioxide|propane|butane|\ba/?c\b|air[\s-]?con|\bhvac|climat|\bmac\b"
+    r"|refrigerant|\br[\s-]?\d{2,4}[a-z]{1,2}\b|\b\d{3}[a-z]{1,2}\b|\b1234|\bhfc|\bhfo|\bcfc"
+    r"|\bhcfc|freon|gwp|carbon\s+dioxide|propane|butane"
     r"|opteon|norflurane|fluorocarbon|(?:hydro|tetra|di|tri|penta)fluoro|suva|klea|genetron|forane"
     r"|solstice"
     # R7 inflator propellants
@@ -377,10 +385,28 @@ def names_no_regulated_subject(text: str) -> bool:
     and the classifier. Pure."""
     if _ANY_SUBJECT.search(text) is not None:
         return False
-    return not (_HOSE.search(text) and _BRAKE.search(text))  # a brake hose, however worded
+    if _HOSE.search(text) and _BRAKE.search(text):
+        return False  # a brake hose, however worded
+    if _BATTERY.search(text) and not _NOT_LEAD_ACID.search(text):
+        return False  # a battery of unstated chemistry may be lead-acid (decision 3)
+    # R-12, R-22, R-744 without a suffix are refrigerants only in an A/C text (else
+    # ECE R14, a tyre R16, resistor R12)
+    return not (_BARE_R_NUMBER.search(text) and _AC_TEXT.search(text))
 
 
 _HOSE = re.compile(r"hose", _I)
+_BATTERY = re.compile(r"batter(?:y|ies)|accumulator", _I)
+_NOT_LEAD_ACID = re.compile(
+    r"li[\s-]?ion|lithium|\bnimh\b|\blfp\b|\bnmc\b|lifepo|sodium[\s-]ion", _I
+)
+_BARE_R_NUMBER = re.compile(r"\br[\s-]?\d{2,4}\b|\bco2\b", _I)
+_AC_TEXT = re.compile(
+    r"\ba/?c\b|air[\s-]?con|\bhvac|climat|\bmac\b|refrigera|compressor|condenser|evaporator"
+    r"|receiver|drier|dryer|charg|cooling\s+(?:gas|circuit)|heat\s+pump|chiller|expansion\s+valve"
+    r"|\btxv\b|\buses?\b|\bused\b|fill|runs?\s+on|working\s+fluid|\bgas\b|system|circuit|retrofit"
+    r"|top(?:ped)?[\s-]up",
+    _I,
+)
 _BRAKE = re.compile(r"brake|caliper|wheel\s+cylinder", _I)
 
 
@@ -396,8 +422,9 @@ _DEVICE_RES = {s: re.compile(p, _I) for s, p in _DEVICES.items()}
 _REPLACED_RES = {
     s: re.compile(
         r"(?:\breplaces|\breplacing|\bsupersedes|\bsuperseding|instead\s+of|in\s+place\s+of"
-        r"|\bformerly|\bpreviously|\breplaced\s+(?:the\s+)?(?:old|former|previous|original|obsolete))"
-        rf"\W+(?:(?!with\b|by\b)[\w-]+\W+){{0,4}}?(?:{p.pattern})",
+        r"|\bformerly|\bpreviously|\breplaced\s+(?:the\s+)?(?:old|former|previous|original|obsolete)"
+        r"|\b(?:changed|switched|converted|moved|migrated|went|upgraded)\s+(?:over\s+)?from)"
+        rf"\W+(?:(?!with\b|by\b|to\b|into\b|now\b)[\w-]+\W+){{0,4}}?(?:{p.pattern})",
         _I,
     )
     for s, p in _SUBSTANCE_RES.items()
@@ -415,6 +442,15 @@ _LEAD_FREE_SOLDER = re.compile(
 _PRESENT_RES = {
     s: re.compile(
         rf"{_PRESENT_VERB}\W+(?:\w+\W+){{0,2}}?(?:{p.pattern})|(?:{p.pattern})[\s-]+{_PRESENT_VERB}",
+        _I,
+    )
+    for s, p in _SUBSTANCE_RES.items()
+}
+# "the declaration lists CAS 12001-29-5 as a constituent": listed is present
+_LISTED_RES = {
+    s: re.compile(
+        rf"\b(?:lists?|listed)\W+(?:\w+\W+){{0,2}}?(?:{p.pattern})"
+        rf"|(?:{p.pattern})[^,;]{{0,40}}?\bas\s+(?:an?\s+)?(?:constituent|ingredient|component)",
         _I,
     )
     for s, p in _SUBSTANCE_RES.items()
@@ -534,6 +570,8 @@ def _read_substance(text: str, span: tuple[int, int], subject: str) -> Finding:
     start, end = span
     clause = text[start:end]
     rule = SUBSTANCE_RULE[subject]
+    if subject == "Cr6" and _TRIVALENT.search(clause) and not _HEXAVALENT.search(clause):
+        return Finding(rule, False, clause, "trivalent (Cr(III)) chromate or passivation")
     amounts = [
         a
         for a in find_amounts(clause)
@@ -585,9 +623,13 @@ def _read_substance(text: str, span: tuple[int, int], subject: str) -> Finding:
         return Finding(rule, True, clause, f"{subject} stated above the limit")
     if _QUALITATIVE_WITHIN.search(clause):
         return Finding(rule, False, clause, f"{subject} stated within the limit")
-    if _LIMIT_TALK.search(clause):
+    if _LIMIT_TALK.search(clause) and not _LISTED_RES[subject].search(clause):
         raise _Unread("substance mentioned with a limit or a regulation, no amount")
-    present = _DEVICE_RES[subject].search(clause) or _PRESENT_RES[subject].search(clause)
+    present = (
+        _DEVICE_RES[subject].search(clause)
+        or _PRESENT_RES[subject].search(clause)
+        or _LISTED_RES[subject].search(clause)
+    )
     if not present:
         if subject == "Pb" and alloy_families(clause) and not _NON_EXEMPT_MATERIAL.search(clause):
             return Finding(rule, False, clause, "lead as the alloying element of an exempt alloy")
@@ -774,6 +816,12 @@ def check(text: str) -> Verdict:
                 continue
             if rule == "R8" and not _ANY_HOSE.search(text):
                 continue  # a certificate or a marking, and no hose for R8 to judge
+            if (
+                rule == "R6"
+                and not _AC_TEXT.search(text)
+                and _BARE_R_NUMBER.fullmatch(clause.strip(" ."))
+            ):
+                continue  # "R145" in a text with no A/C: a regulation, a tyre, a resistor
             if rule in absent and not _substance_of(rule).search(clause):
                 continue  # "solder ..." or "passivated" in a text that says Pb / Cr(VI) is absent
             if rule == "R1" and _LEAD_FREE_SOLDER.search(clause):
@@ -783,6 +831,10 @@ def check(text: str) -> Verdict:
                 findings.append(Finding("R3", False, clause, "trivalent or Cr(VI)-free finish"))
             elif rule == "R9" and _R9_COMPLIANT.search(clause):
                 findings.append(Finding("R9", False, clause, "flame retardant other than decaBDE"))
+            elif rule == "R8" and _CERT.search(clause) and not _CERT_NEGATIVE.search(clause):
+                findings.append(Finding("R8", False, clause, "hose FMVSS 106 / DOT certified"))
+            elif rule == "R6" and _NO_REFRIGERANT.search(clause):
+                findings.append(Finding("R6", False, clause, "no refrigerant"))
             elif rule == "R5" and re.search(r"\bnao\b|non[\s-]?asbestos", clause, _I):
                 findings.append(Finding("R5", False, clause, "non-asbestos friction material"))
             else:

@@ -62,7 +62,7 @@ SUBSTANCE_CUES = {
     r"|\b13530-65-9\b|\b7789-06-2\b|\b10588-01-9\b|\b7778-50-9\b",
     # a CD changer or player is a compact disc, not cadmium
     "Cd": r"cadmium|(?<!\d-)\bcd\b(?![\s-]*(?:changer|player|drive|rom\b|radio|slot|stacker|deck"
-    r"|tuner|mechanism|audio))|\bnicd\b|\bni-cd\b|agcdo|\bcdo\b|\bcds\b|\b7440-43-9\b",
+    r"|tuner|mechanism|audio|/\s?dvd))|\bnicd\b|\bni-cd\b|agcdo|\bcdo\b|\bcds\b|\b7440-43-9\b",
     "asbestos": r"asbestos|chrysotile|amosite|crocidolite|tremolite|actinolite|anthophyllite"
     r"|\b1332-21-4\b|\b12001-29-5\b|\b12172-73-5\b|\b12001-28-4\b",
     # decabromodiphenyl ethane (DBDPE) is not decaBDE
@@ -76,7 +76,7 @@ RULE_CUES = {
     "R1": SUBSTANCE_CUES["Pb"] + r"|solder",
     "R2": SUBSTANCE_CUES["Hg"] + r"|tilt switch",
     "R3": SUBSTANCE_CUES["Cr6"] + r"|trivalent|\bcr\s?\(?iii\b|cr3\+|chrome-free|passivat"
-    r"|chrom\w*\s?\(\s?iii\s?\)|chromium\s+nitride|\bcrn\b",
+    r"|chrom\w*\s?\(\s?iii\s?\)|chromium\s+nitride|\bcrn\b|chrom(?:e|ium|ate)[\s-]*free",
     "R4": SUBSTANCE_CUES["Cd"],
     "R5": SUBSTANCE_CUES["asbestos"] + r"|\bnao\b",
     # UN ECE R12, R43 are regulations, not refrigerants

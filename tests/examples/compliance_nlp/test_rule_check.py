@@ -106,6 +106,23 @@ NC, OK, OPEN = "non_compliant", "compliant", None
         ("brake hose assy RH front, DOT on layline", OK, ""),
         ("brake hose from supplier unknown, DOT approved and marked", OK, ""),
         ("caliper hose, end fittings zamak 5", NC, "R8"),  # no "brake", still a brake hose
+        ("brake hose, FMVSS 106 certification confirmed by supplier cert no. BH-2231", OK, ""),
+        ("brake module: hose FMVSS 106 certified, pads NAO asbestos-free", OK, ""),
+        # informal negations, changes away from a substance, Cr(III) chromate
+        ("gas generant is ammonium nitrate, we dont use desiccant inside the inflator", NC, "R7"),
+        ("fasteners changed from cadmium plating to Zn-Ni with trivalent passivation", OK, ""),
+        ("display changed from CCFL to LED backlight; now mercury-free", OK, ""),
+        ("changed from Zn-Ni to cadmium plating", NC, "R4"),  # "to" names the new finish
+        ("zinc die-cast handle base, clear trivalent chromate passivation", OK, ""),
+        ("heat exchanger, chromium-free zirconium conversion coating", OK, ""),
+        ("head unit with CD/DVD drive, DAB+ tuner", OK, ""),
+        ("gasket material declaration lists CAS 12001-29-5 as a constituent", NC, "R5"),
+        ("A/C condenser shipped dry with nitrogen holding charge, no refrigerant inside", OK, ""),
+        # ordinary parts whose words only look like a subject
+        ("ISOFIX anchorage bars, tested to ECE R14 and R145", OK, ""),
+        ("48 V Li-ion battery pack, NMC cells, liquid cooled", OK, ""),
+        ("tie rod boot compound changed from NR to CR (chloroprene)", OK, ""),
+        ("PTC air heater 1.5 kW in the HVAC box", OK, ""),
         ("0.1860 % lead in paint", NC, "R1"),  # "lead in" is the metal
         ("pin from 2011-T3 aluminium bar; Pb 0.35 % on the mill cert", OK, ""),
         ("bronze worm wheel, CuSn12Pb, Pb 1.2 %", OK, ""),
@@ -139,6 +156,8 @@ def test_examples(text: str, label: str, rule: str) -> None:
         "Pb ~0.1 %",  # approximately at the limit
         "free-cutting steel, Pb approx. 0.33 %",  # within a fifth of its 0.35 % limit
         "replaced with cadmium-plated bolts",  # replacement talk: the classifier reads it
+        "starter battery 12 V 70 Ah",  # chemistry unstated: may be lead-acid (decision 3)
+        "expansion valve, uses R-12",  # a refrigerant without a suffix, in an A/C part
         "tested for lead",
     ],
 )
@@ -191,7 +210,9 @@ def test_agrees_with_the_hand_written_labels() -> None:
     assert len(decided) >= 35, len(decided)
 
 
-@pytest.mark.parametrize("name", ["blind_eval.csv", "blind_eval_2.csv", "blind_eval_3.csv"])
+@pytest.mark.parametrize(
+    "name", ["blind_eval.csv", "blind_eval_2.csv", "blind_eval_3.csv", "blind_eval_4.csv"]
+)
 def test_agrees_with_the_blind_sets_it_was_developed_on(name: str) -> None:
     """Each blind set became a development set once evaluated (README, Results)."""
     rows = _labelled(EXAMPLE_DIR / "data" / name)
@@ -205,9 +226,10 @@ def test_no_violation_passes_as_naming_no_regulated_subject() -> None:
     """The wide list behind decision 9 covers every non_compliant row of every set."""
     texts = [row["description"] for row, _ in data_gen.generate_examples(3000, seed=44)
              if row["label"] == "non_compliant"]  # fmt: skip
-    for name in ("handwritten_eval.csv", "blind_eval.csv", "blind_eval_2.csv", "blind_eval_3.csv"):
-        texts += [r["description"] for r in _labelled(EXAMPLE_DIR / "data" / name)
-                  if r["label"] == "non_compliant"]  # fmt: skip
+    hand_labelled = sorted((EXAMPLE_DIR / "data").glob("*.csv"))
+    assert len(hand_labelled) >= 5  # the hand-written set and every blind set
+    for path in hand_labelled:
+        texts += [r["description"] for r in _labelled(path) if r["label"] == "non_compliant"]
     assert len(texts) > 1500
     assert [t for t in texts if names_no_regulated_subject(t)] == []
     assert not names_no_regulated_subject("inflator propellant: AN")  # the abbreviation
