@@ -100,12 +100,14 @@ _NEG_AROUND = (
     r"|(?:not|never|do\s?n[o']?t|does\s?n[o']?t|did\s?n[o']?t|dont|doesnt|didnt|won'?t|cannot)\s+(?:use|used|contain|contains|include|add|added|present)\s+"
     r"(?:any\s+)?(?:\w+\s+){{0,2}}?(?:{s})"
     r"|\bcontains?\s+no\s+(?:\w+\s+){{0,2}}?(?:{s})"
+    r"|(?:{s})[\w)]*\s+(?:test|analysis|screening|check)\b[^,;.]{{0,40}}?\b(?:negative|not\s+detected"
+    r"|n\.d\.|passed)\b"
     r"|(?:{s})\w*(?:[\s-]+(?:\w+|\(\w+\))){{0,3}}?\W{{0,3}}(?<!\w)(?:not\s+(?:detected|present|used|contained|added"
     r"|applicable|in\s+use|found)|n\.?\s?d\.?(?!\w)|nd\b|none\b|absent\b|no\b(?!\.?\s*\d)|n/a\b|negative\b|nil\b"
     r"|below\s+(?:detection|loq|lod|the\s+detection)|0\s*(?:%|ppm|mg/kg)?$)"
 )
 _NOT_CHARGED = re.compile(
-    r"adapt|\bto\s+(?:r|hfo)[\s-]?1234|compatib|suitable|replac|instead\s+of"
+    r"adapt|\bto\s+(?:r|hfo)[\s-]?1234|compatib|suitable|replac|instead\s+of|recover|evacuat|drained"
     r"|retrofit|convert|conversion|formerly|previous|originally|phase[ds]?[\s-]out|banned"
     r"|not\s+(?:used|charged|filled|permitted|allowed)|\bno\b|\bfree\b|\bnot\b|\bwithout\b|\bex[\s-]"
     r"|\bswitch(?:ed)?\s+from|\bmigrat|\bvs\.?\b|\bor\b",
@@ -198,18 +200,22 @@ _ALLOY_HINT = re.compile(
 
 _REFRIGERANTS = (
     # (pattern, REFRIGERANT_GWP key); specific spellings need no refrigerant context
-    (r"(?:\br|hfc|\bfreon)[\s-]?134\s?a\b|\b134a\b|norflurane|tetrafluoroethane", "R-134a", False),
+    (
+        r"(?:\br|hfc|\bfreon)[\s-]?134\s?a\b|\b134a\b|norflurane|tetrafluoroethane|\b811-97-2\b",
+        "R-134a",
+        False,
+    ),
     (
         r"(?:\br|\bhfo)[\s-]?1234\s?yf\b|\b1234yf\b|opteon\s+yf|\byf\b(?=\s+refrigerant)"
-        r"|2,3,3,3-tetrafluoropropene",
+        r"|2,3,3,3-tetrafluoropropene|\b754-12-1\b",
         "R-1234yf",
         False,
     ),
     (r"(?:\br|\bhfo)[\s-]?1234\s?ze\b", "R-1234ze", False),
     (r"(?:\br|hfc)[\s-]?152\s?a\b|1,1-difluoroethane", "R-152a", False),
     (r"\br[\s-]?744\b|\bco2\b|carbon\s+dioxide", "R-744", True),
-    (r"(?:\br|\bcfc|\bfreon)[\s-]?12\b|dichlorodifluoromethane", "R-12", True),
-    (r"(?:\br|\bhcfc|\bfreon)[\s-]?22\b|chlorodifluoromethane", "R-22", True),
+    (r"(?:\br|\bcfc|\bfreon)[\s-]?12\b|dichlorodifluoromethane|\b75-71-8\b", "R-12", True),
+    (r"(?:\br|\bhcfc|\bfreon)[\s-]?22\b|chlorodifluoromethane|\b75-45-6\b", "R-22", True),
     (r"\br[\s-]?404\s?a\b", "R-404A", False),
     (r"\br[\s-]?410\s?a\b", "R-410A", False),
     (r"\br[\s-]?407\s?c\b", "R-407C", False),
@@ -225,6 +231,7 @@ _REFRIGERANT_CONTEXT = re.compile(
 # the specific ways of saying a refrigerant is not the one charged
 _ONLY_REPLACED = re.compile(
     r"adapt|\bto\s+(?:r|hfo)[\s-]?1234|compatib|suitable|replac|instead\s+of|retrofit|convert"
+    r"|recover|evacuat|drained"
     r"|conversion|formerly|previous|originally|phase[ds]?[\s-]out|banned|\bswitch(?:ed)?\s+from"
     r"|\bmigrat",
     _I,
@@ -241,6 +248,10 @@ _AN = re.compile(
     r"|pellets?|gas\s+generant|inflator|formulation))",
     _I,
 )
+# "non-desiccated AN inflator replaced by guanidine nitrate inflator"
+_AN_REPLACED = re.compile(
+    r"(?:" + _AN.pattern + r")[^;.]{0,40}?\b(?:replaced|superseded|substituted)\s+(?:by|with)\b", _I
+)
 _DESICCANT = re.compile(
     r"desiccant|desiccat\w*|drying\s+agent|moisture\s+(?:absorber|getter|scavenger)|molecular\s+sieve"
     r"|silica\s+gel|zeolite",
@@ -248,7 +259,7 @@ _DESICCANT = re.compile(
 )
 _NO_DESICCANT = re.compile(
     r"\b(?:no|without|w/o|lacks?|lacking|missing|omitted|free\s+of|absent|not\s+(?:fitted|included|present"
-    r"|used|added)|(?:not|never|do\s?n[o']?t|does\s?n[o']?t|did\s?n[o']?t|dont|doesnt|didnt|won'?t|cannot)\s+(?:use|add|fit|include|have|need)\w*)\W+(?:\w+\W+){0,3}?"
+    r"|used|added)|(?:not|never|do\s?n[o']?t|does\s?n[o']?t|did\s?n[o']?t|dont|doesnt|didnt|won'?t|cannot)\s+\w+)\W+(?:\w+\W+){0,3}?"
     r"(?:" + _DESICCANT.pattern + r")"
     r"|non[\s-]?desiccat\w*|undesiccat\w*|desiccant[\s-]free"
     r"|(?:" + _DESICCANT.pattern + r")\W+(?:(?!and\b|but\b|with\b|plus\b)\w+\W+){0,2}?"
@@ -271,7 +282,7 @@ _BRAKE_HOSE = re.compile(
     r"brake[\s-]*(?:hose|flexi|flex\s+hose|flex\s+line)|flexi(?:ble)?\s+brake\s+(?:hose|line|pipe)"
     r"|(?:braided|flexible|flexi|stainless|ptfe)\s+(?:[\w-]+\s+){0,2}?brake\s+(?:hose|line)"
     r"|brake\s+(?:(?!vacuum|air|booster|servo|cooling|duct)[\w-]+\s+){1,2}?hose"
-    r"|caliper\s+hose|brake\s+hose\s+assembly|hydraulic\s+brake\s+hose",
+    r"|caliper\s+(?:flexi?\s+)?hose|brake\s+hose\s+assembly|hydraulic\s+brake\s+hose",
     _I,
 )
 _CERT = re.compile(
@@ -281,6 +292,7 @@ _CERT = re.compile(
     r"\s+(?:fmvss|dot)|\bdot\s+(?:code|symbol)\b|\bdot\s+(?:on|in)\s+(?:the\s+)?(?:layline|hose|ferrule|print)",
     _I,
 )
+_CERT_GIVEN = re.compile(r"certif|approv|compliant|marked|stamp|passed|\bdot\s*[:=]\s*y", _I)
 _CERT_NEGATIVE = re.compile(
     r"pending|missing|fail\w*|\bnot\b|\bno\b(?!\.?\s*[\w-]*\d)|uncertified|unmarked|without|w/o|await\w*"
     r"|in\s+progress|expired|revoked|withdrawn|\bn/a\b|\btbd\b|\btbc\b|to\s+be\s+(?:confirmed|certified"
@@ -429,6 +441,15 @@ _REPLACED_RES = {
     )
     for s, p in _SUBSTANCE_RES.items()
 }
+# "cadmium plating replaced by zinc-nickel": the substance went, the other came
+_REPLACED_BY_RES = {
+    s: re.compile(
+        rf"(?:{p.pattern})[^,;.]{{0,40}}?\b(?:replaced|superseded|substituted|eliminated|removed)"
+        r"\s+(?:by|with|and)\b",
+        _I,
+    )
+    for s, p in _SUBSTANCE_RES.items()
+}
 # "100 % asbestos-free": the figure says how free, it is not an amount of the substance
 _FULLY_FREE_RES = {
     s: re.compile(rf"\s*(?:{p.pattern})[\w()+]*[\s-]?free\b", _I) for s, p in _SUBSTANCE_RES.items()
@@ -441,7 +462,7 @@ _LEAD_FREE_SOLDER = re.compile(
 )
 _PRESENT_RES = {
     s: re.compile(
-        rf"{_PRESENT_VERB}\W+(?:\w+\W+){{0,2}}?(?:{p.pattern})|(?:{p.pattern})[\s-]+{_PRESENT_VERB}",
+        rf"{_PRESENT_VERB}\W+(?:\w+\W+){{0,2}}?(?:{p.pattern})|(?:{p.pattern})\)?[\s-]+{_PRESENT_VERB}",
         _I,
     )
     for s, p in _SUBSTANCE_RES.items()
@@ -579,8 +600,12 @@ def _read_substance(text: str, span: tuple[int, int], subject: str) -> Finding:
     ]
     plain = _NOT_A_NEGATION.sub(" ", clause)
     negated = bool(_NEG_RES[subject].search(plain)) and not _DOUBLE_NEG_RE.search(clause)
-    if not amounts and not negated and _REPLACED_RES[subject].search(clause):
+    if not amounts and (
+        _REPLACED_RES[subject].search(clause) or _REPLACED_BY_RES[subject].search(clause)
+    ):
         return Finding(rule, False, clause, f"{subject} only in what this part replaces")
+    if negated and _present_beside_negation(plain, subject):
+        raise _Unread("substance stated absent and present by a device in one clause")
     if _REMOVED.search(clause):
         raise _Unread("substance said to be replaced, tested for, or uncertain")
     if amounts:
@@ -714,6 +739,8 @@ def _read_inflator(text: str) -> list[Finding]:
     around = text[max(0, an.start() - 40) : an.end() + 10]
     if not _INFLATOR_CONTEXT.search(text):  # a cold pack, a fertiliser: R7 is about inflators
         return [Finding("R7", False, around, "ammonium nitrate, not in an airbag inflator")]
+    if _AN_REPLACED.search(text) and _OTHER_PROPELLANT.search(text):
+        return [Finding("R7", False, around, "ammonium nitrate only in the inflator replaced")]
     if _NO_DESICCANT.search(text):
         return [Finding("R7", True, around, "ammonium nitrate without a desiccant")]
     if _REMOVED.search(text):
@@ -831,7 +858,12 @@ def check(text: str) -> Verdict:
                 findings.append(Finding("R3", False, clause, "trivalent or Cr(VI)-free finish"))
             elif rule == "R9" and _R9_COMPLIANT.search(clause):
                 findings.append(Finding("R9", False, clause, "flame retardant other than decaBDE"))
-            elif rule == "R8" and _CERT.search(clause) and not _CERT_NEGATIVE.search(clause):
+            elif (
+                rule == "R8"
+                and _CERT.search(clause)
+                and _CERT_GIVEN.search(clause)
+                and not _CERT_NEGATIVE.search(text)
+            ):
                 findings.append(Finding("R8", False, clause, "hose FMVSS 106 / DOT certified"))
             elif rule == "R6" and _NO_REFRIGERANT.search(clause):
                 findings.append(Finding("R6", False, clause, "no refrigerant"))
@@ -848,6 +880,18 @@ def check(text: str) -> Verdict:
     if findings and not unread:
         return Verdict(COMPLIANT, "", tuple(findings), ())
     return Verdict(None, "", tuple(findings), tuple(unread))
+
+
+def _present_beside_negation(clause: str, subject: str) -> bool:
+    """A device holding the substance outside every negated span ("tin-lead solder ...
+    because the lead-free wire was out of stock")."""
+    if subject in ("asbestos", "decaBDE"):  # their "devices" are their names
+        return False
+    negations = [m.span() for m in _NEG_RES[subject].finditer(clause)]
+    return any(
+        all(m.end() <= a or m.start() >= b for a, b in negations)
+        for m in _DEVICE_RES[subject].finditer(clause)
+    )
 
 
 def _substance_of(rule: str) -> re.Pattern[str]:

@@ -60,9 +60,11 @@ SUBSTANCE_CUES = {
     r"|hex[\s-]?chrome|chromium\s?\(?vi|chromate|chromated|chrome\s6|chrome\s+yellow"
     r"|chromium\s+trioxide|chromic\s+acid|\b18540-29-9\b|\b1333-82-0\b|\b7758-97-6\b"
     r"|\b13530-65-9\b|\b7789-06-2\b|\b10588-01-9\b|\b7778-50-9\b",
-    # a CD changer or player is a compact disc, not cadmium
-    "Cd": r"cadmium|(?<!\d-)\bcd\b(?![\s-]*(?:changer|player|drive|rom\b|radio|slot|stacker|deck"
-    r"|tuner|mechanism|audio|/\s?dvd))|\bnicd\b|\bni-cd\b|agcdo|\bcdo\b|\bcds\b|\b7440-43-9\b",
+    # a drag coefficient (Cd = 0.27, no unit) and a CD changer or player are not cadmium
+    "Cd": r"cadmium|(?<!\d-)(?<!drag\scoefficient\s)\bcd\b"
+    r"(?!\s*=\s*0[.,]\d+(?![\d.,]*\s*(?:%|ppm|mg|wt|µg|ug|g/)))"
+    r"(?![\s-]*(?:changer|player|drive|rom\b|radio|slot|stacker|deck|tuner|mechanism|audio|/\s?dvd))"
+    r"|\bnicd\b|\bni-cd\b|agcdo|\bcdo\b|\bcds\b|\b7440-43-9\b",
     "asbestos": r"asbestos|chrysotile|amosite|crocidolite|tremolite|actinolite|anthophyllite"
     r"|\b1332-21-4\b|\b12001-29-5\b|\b12172-73-5\b|\b12001-28-4\b",
     # decabromodiphenyl ethane (DBDPE) is not decaBDE

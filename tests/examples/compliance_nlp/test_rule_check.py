@@ -123,6 +123,20 @@ NC, OK, OPEN = "non_compliant", "compliant", None
         ("48 V Li-ion battery pack, NMC cells, liquid cooled", OK, ""),
         ("tie rod boot compound changed from NR to CR (chloroprene)", OK, ""),
         ("PTC air heater 1.5 kW in the HVAC box", OK, ""),
+        ("wind tunnel: drag coefficient Cd = 0.27, was 0.29", OK, ""),
+        ("seat foam, Cd = 0.02 %", NC, "R4"),  # with a unit it is cadmium
+        # after the fifth blind set
+        ("we dont put desiccant in the AN inflator", NC, "R7"),
+        ("non-desiccated AN inflator replaced by guanidine nitrate inflator", OK, ""),
+        ("airbag inflator, ammonium nitrate propellant, desiccant removed in rev C", NC, "R7"),
+        ("caliper flex hose burst at 3800 psi during FMVSS 106 test, failed", NC, "R8"),
+        ("PCB repaired with tin-lead solder wire because the lead-free wire was out", OPEN, ""),
+        ("asbestos test on imported brake shoes negative, all 12 samples", OK, ""),
+        ("clutch facing contains no chrysotile or any other type of asbestos", OK, ""),
+        ("cadmium plating on seat fasteners replaced by zinc-nickel", OK, ""),
+        ("conversion coat on the alu housing is still Cr(VI) based", NC, "R3"),
+        ("A/C refrigerant charge: CAS 811-97-2, 0.62 kg", NC, "R6"),
+        ("R-134a recovered completely and system converted to R-1234yf", OK, ""),
         ("0.1860 % lead in paint", NC, "R1"),  # "lead in" is the metal
         ("pin from 2011-T3 aluminium bar; Pb 0.35 % on the mill cert", OK, ""),
         ("bronze worm wheel, CuSn12Pb, Pb 1.2 %", OK, ""),
@@ -211,7 +225,14 @@ def test_agrees_with_the_hand_written_labels() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["blind_eval.csv", "blind_eval_2.csv", "blind_eval_3.csv", "blind_eval_4.csv"]
+    "name",
+    [
+        "blind_eval.csv",
+        "blind_eval_2.csv",
+        "blind_eval_3.csv",
+        "blind_eval_4.csv",
+        "blind_eval_5.csv",
+    ],
 )
 def test_agrees_with_the_blind_sets_it_was_developed_on(name: str) -> None:
     """Each blind set became a development set once evaluated (README, Results)."""
