@@ -53,6 +53,7 @@ def test_each_engine_runs_alone_in_its_own_process(
     assert processes["pytorch-eager"]["modules"] == ["torch"]
     assert processes["onnx-int8"]["modules"] == processes["onnx-fp32"]["modules"] == ["onnxruntime"]
     assert "int8 vs PyTorch eager at batch 1 (p50):" in proc.stdout
+    assert "median of rounds" in proc.stdout
     rule_check = report["rule_check_ms_per_text"]
     assert 0 < rule_check["p50"] <= rule_check["p99"]
     assert "rule check per description" in proc.stdout
