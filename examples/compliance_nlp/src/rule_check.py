@@ -297,7 +297,8 @@ _CERT_NEGATIVE = re.compile(
     r"pending|missing|fail\w*|\bnot\b|\bno\b(?!\.?\s*[\w-]*\d)|uncertified|unmarked|without|w/o|await\w*"
     r"|in\s+progress|expired|revoked|withdrawn|\bn/a\b|\btbd\b|\btbc\b|to\s+be\s+(?:confirmed|certified"
     r"|tested|provided)|applied\s+for|requested|to\s+follow|status\s+unknown|under\s+review|\black|absent\b"
-    r"|\bnone\b|rejected|\bunclear|\bunverified|\bquestion|:\s*n\b|scheduled|planned|not\s+yet"
+    r"|\bnone\b|rejected|\bunclear|\bunverified|\bquestionable|\bin\s+question|:\s*n\b"
+    r"|scheduled|planned|not\s+yet"
     r"|next\s+(?:week|month|year|batch)",
     _I,
 )

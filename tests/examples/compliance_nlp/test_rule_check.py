@@ -137,6 +137,7 @@ NC, OK, OPEN = "non_compliant", "compliant", None
         ("conversion coat on the alu housing is still Cr(VI) based", NC, "R3"),
         ("A/C refrigerant charge: CAS 811-97-2, 0.62 kg", NC, "R6"),
         ("R-134a recovered completely and system converted to R-1234yf", OK, ""),
+        ("about your question: the brake hose is certified FMVSS 106", OK, ""),
         ("0.1860 % lead in paint", NC, "R1"),  # "lead in" is the metal
         ("pin from 2011-T3 aluminium bar; Pb 0.35 % on the mill cert", OK, ""),
         ("bronze worm wheel, CuSn12Pb, Pb 1.2 %", OK, ""),
@@ -225,14 +226,7 @@ def test_agrees_with_the_hand_written_labels() -> None:
 
 
 @pytest.mark.parametrize(
-    "name",
-    [
-        "blind_eval.csv",
-        "blind_eval_2.csv",
-        "blind_eval_3.csv",
-        "blind_eval_4.csv",
-        "blind_eval_5.csv",
-    ],
+    "name", ["blind_eval.csv"] + [f"blind_eval_{n}.csv" for n in (2, 3, 4, 5, 6)]
 )
 def test_agrees_with_the_blind_sets_it_was_developed_on(name: str) -> None:
     """Each blind set became a development set once evaluated (README, Results)."""
