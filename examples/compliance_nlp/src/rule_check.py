@@ -28,7 +28,7 @@ the error analysis records. Pure; ``re`` only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from amounts import Amount, find_amounts
@@ -38,6 +38,7 @@ from slices import (
     _DOUBLE_NEG_RE,
     _RULE_RES,
     _SUBSTANCE_RES,
+    BRAKE_WORDS_HOSE,
     SUBSTANCE_CUES,
     _clause_spans,
     _states_limit,
@@ -90,6 +91,10 @@ class Verdict:
 # Cues
 # ----------------------------------------------------------------------------
 
+# "not", "never", "don't", "dont", "did not": an informal negation of the verb after it
+_NOT_VERB = (
+    r"(?:not|never|do\s?n[o']?t|does\s?n[o']?t|did\s?n[o']?t|dont|doesnt|didnt|won'?t|cannot)"
+)
 # A negation that is about the substance next to it.
 _NEG_AROUND = (
     r"(?:{s})[\w)]*(?:[\s-]+\w+){{0,2}}?[\s-]*(?:free|frei)\b(?![\s-](?:cutting|machining))"
@@ -97,7 +102,7 @@ _NEG_AROUND = (
     r"|\b(?:free\s+(?:of|from)|no|not|without|w/o|zero|nil|excludes?|excluding|negative\s+for"
     r"|absence\s+of)[\s-]+"
     r"(?:(?!with\b|and\b|but\b|plus\b|contain|has\b|uses?\b)\w+[\s-]+){{0,2}}?(?:{s})"
-    r"|(?:not|never|do\s?n[o']?t|does\s?n[o']?t|did\s?n[o']?t|dont|doesnt|didnt|won'?t|cannot)\s+(?:use|used|contain|contains|include|add|added|present)\s+"
+    r"|" + _NOT_VERB + r"\s+(?:use|used|contain|contains|include|add|added|present)\s+"
     r"(?:any\s+)?(?:\w+\s+){{0,2}}?(?:{s})"
     r"|\bcontains?\s+no\s+(?:\w+\s+){{0,2}}?(?:{s})"
     r"|(?:{s})[\w)]*\s+(?:test|analysis|screening|check)\b[^,;.]{{0,40}}?\b(?:negative|not\s+detected"
@@ -105,13 +110,6 @@ _NEG_AROUND = (
     r"|(?:{s})\w*(?:[\s-]+(?:\w+|\(\w+\))){{0,3}}?\W{{0,3}}(?<!\w)(?:not\s+(?:detected|present|used|contained|added"
     r"|applicable|in\s+use|found)|n\.?\s?d\.?(?!\w)|nd\b|none\b|absent\b|no\b(?!\.?\s*\d)|n/a\b|negative\b|nil\b"
     r"|below\s+(?:detection|loq|lod|the\s+detection)|0\s*(?:%|ppm|mg/kg)?$)"
-)
-_NOT_CHARGED = re.compile(
-    r"adapt|\bto\s+(?:r|hfo)[\s-]?1234|compatib|suitable|replac|instead\s+of|recover|evacuat|drained"
-    r"|retrofit|convert|conversion|formerly|previous|originally|phase[ds]?[\s-]out|banned"
-    r"|not\s+(?:used|charged|filled|permitted|allowed)|\bno\b|\bfree\b|\bnot\b|\bwithout\b|\bex[\s-]"
-    r"|\bswitch(?:ed)?\s+from|\bmigrat|\bvs\.?\b|\bor\b",
-    _I,
 )
 _CHARGE_VERB = re.compile(
     r"charg|fill|contain|running|runs?\s+on|\buses?\b|\bwith\b|\d\s*k?g\b|system|circuit|refrigerant"
@@ -236,6 +234,13 @@ _ONLY_REPLACED = re.compile(
     r"|\bmigrat",
     _I,
 )
+# also a bare negation or an alternative, which may be about something else in the clause
+_NOT_CHARGED = re.compile(
+    _ONLY_REPLACED.pattern
+    + r"|not\s+(?:used|charged|filled|permitted|allowed)|\bno\b|\bfree\b|\bnot\b|\bwithout\b"
+    r"|\bex[\s-]|\bvs\.?\b|\bor\b",
+    _I,
+)
 _NO_REFRIGERANT = re.compile(
     r"^(?!.*\d)(?:[^,;]*\s)?(?:no|without|w/o|free\s+of)\s+(?:\w+\s+)?refrigerant\b[^,;\d]*$", _I
 )
@@ -259,7 +264,7 @@ _DESICCANT = re.compile(
 )
 _NO_DESICCANT = re.compile(
     r"\b(?:no|without|w/o|lacks?|lacking|missing|omitted|free\s+of|absent|not\s+(?:fitted|included|present"
-    r"|used|added)|(?:not|never|do\s?n[o']?t|does\s?n[o']?t|did\s?n[o']?t|dont|doesnt|didnt|won'?t|cannot)\s+\w+)\W+(?:\w+\W+){0,3}?"
+    r"|used|added)|" + _NOT_VERB + r"\s+\w+)\W+(?:\w+\W+){0,3}?"
     r"(?:" + _DESICCANT.pattern + r")"
     r"|non[\s-]?desiccat\w*|undesiccat\w*|desiccant[\s-]free"
     r"|(?:" + _DESICCANT.pattern + r")\W+(?:(?!and\b|but\b|with\b|plus\b)\w+\W+){0,2}?"
@@ -280,16 +285,16 @@ _OTHER_PROPELLANT = re.compile(
 
 _BRAKE_HOSE = re.compile(
     r"brake[\s-]*(?:hose|flexi|flex\s+hose|flex\s+line)|flexi(?:ble)?\s+brake\s+(?:hose|line|pipe)"
-    r"|(?:braided|flexible|flexi|stainless|ptfe)\s+(?:[\w-]+\s+){0,2}?brake\s+(?:hose|line)"
-    r"|brake\s+(?:(?!vacuum|air|booster|servo|cooling|duct)[\w-]+\s+){1,2}?hose"
-    r"|caliper\s+(?:flexi?\s+)?hose|brake\s+hose\s+assembly|hydraulic\s+brake\s+hose",
+    r"|(?:braided|flexible|flexi|stainless|ptfe)\s+(?:[\w-]+\s+){0,2}?brake\s+(?:hose|line)|"
+    + BRAKE_WORDS_HOSE
+    + r"|caliper\s+(?:flexi?\s+)?hose|brake\s+hose\s+assembly|hydraulic\s+brake\s+hose",
     _I,
 )
 _CERT = re.compile(
     r"fmvss[\s-]*(?:no\.?\s*)?106|571\.106|\bdot[\s-]+(?:marked|approved|certified|compliant|stamped"
     r"|marking|certification|cert\b|conform\w*)|dot[\s-]marked|\bdot\s*[:=]\s*(?:y|yes|ok)\b"
     r"|\bdot\s+(?:approval|stamp|mark|print|symbol|code)\b|(?:certified|approved|compliant)\s+(?:to|per|acc\.?\s+to)"
-    r"\s+(?:fmvss|dot)|\bdot\s+(?:code|symbol)\b|\bdot\s+(?:on|in)\s+(?:the\s+)?(?:layline|hose|ferrule|print)",
+    r"\s+(?:fmvss|dot)|\bdot\s+(?:on|in)\s+(?:the\s+)?(?:layline|hose|ferrule|print)",
     _I,
 )
 _CERT_GIVEN = re.compile(r"certif|approv|compliant|marked|stamp|passed|\bdot\s*[:=]\s*y", _I)
@@ -423,60 +428,50 @@ _AC_TEXT = re.compile(
 _BRAKE = re.compile(r"brake|caliper|wheel\s+cylinder", _I)
 
 
-def _compile_negations() -> dict[str, re.Pattern[str]]:
-    return {s: re.compile(_NEG_AROUND.format(s=p.pattern), _I) for s, p in _SUBSTANCE_RES.items()}
+def _per_substance(build: Callable[[str], str]) -> dict[str, re.Pattern[str]]:
+    """One pattern per substance: ``build`` turns the substance cue into the pattern."""
+    return {s: re.compile(build(p.pattern), _I) for s, p in _SUBSTANCE_RES.items()}
 
 
-_NEG_RES = _compile_negations()
+_NEG_RES = _per_substance(lambda s: _NEG_AROUND.format(s=s))
 _AN_NEG = re.compile(_NEG_AROUND.format(s=r"ammonium[\s-]nitrate|\bpsan\b|\ban\b|\bnh4no3\b"), _I)
 _DEVICE_RES = {s: re.compile(p, _I) for s, p in _DEVICES.items()}
+_RULE_SUBSTANCE_RES = {SUBSTANCE_RULE[s]: p for s, p in _SUBSTANCE_RES.items()}
 # "replaces the old asbestos gasket", "instead of cadmium plating": the substance belongs to
 # the part replaced ("replaced with / by X" names the new one, and is not matched)
-_REPLACED_RES = {
-    s: re.compile(
+_REPLACED_RES = _per_substance(
+    lambda s: (
         r"(?:\breplaces|\breplacing|\bsupersedes|\bsuperseding|instead\s+of|in\s+place\s+of"
         r"|\bformerly|\bpreviously|\breplaced\s+(?:the\s+)?(?:old|former|previous|original|obsolete)"
         r"|\b(?:changed|switched|converted|moved|migrated|went|upgraded)\s+(?:over\s+)?from)"
-        rf"\W+(?:(?!with\b|by\b|to\b|into\b|now\b)[\w-]+\W+){{0,4}}?(?:{p.pattern})",
-        _I,
+        rf"\W+(?:(?!with\b|by\b|to\b|into\b|now\b)[\w-]+\W+){{0,4}}?(?:{s})"
     )
-    for s, p in _SUBSTANCE_RES.items()
-}
+)
 # "cadmium plating replaced by zinc-nickel": the substance went, the other came
-_REPLACED_BY_RES = {
-    s: re.compile(
-        rf"(?:{p.pattern})[^,;.]{{0,40}}?\b(?:replaced|superseded|substituted|eliminated|removed)"
-        r"\s+(?:by|with|and)\b",
-        _I,
+_REPLACED_BY_RES = _per_substance(
+    lambda s: (
+        rf"(?:{s})[^,;.]{{0,40}}?\b(?:replaced|superseded|substituted|eliminated|removed)"
+        r"\s+(?:by|with|and)\b"
     )
-    for s, p in _SUBSTANCE_RES.items()
-}
+)
 # "100 % asbestos-free": the figure says how free, it is not an amount of the substance
-_FULLY_FREE_RES = {
-    s: re.compile(rf"\s*(?:{p.pattern})[\w()+]*[\s-]?free\b", _I) for s, p in _SUBSTANCE_RES.items()
-}
+_FULLY_FREE_RES = _per_substance(lambda s: rf"\s*(?:{s})[\w()+]*[\s-]?free\b")
 # solder alloys without lead (SAC305, Sn99.3Cu0.7, SnAgCu, SnBi58)
 _LEAD_FREE_SOLDER = re.compile(
     r"\bsac\s?\d{3}\b|\bsac\b|\bsn\s?ag(?:\s?cu)?\d*|\bsn\s?cu\d|\bsn\s?\d{2}(?:[.,]\d+)?\s?(?:ag|cu|bi|sb)"
     r"|\bsn\s?bi\d|\bsn100c\b",
     _I,
 )
-_PRESENT_RES = {
-    s: re.compile(
-        rf"{_PRESENT_VERB}\W+(?:\w+\W+){{0,2}}?(?:{p.pattern})|(?:{p.pattern})\)?[\s-]+{_PRESENT_VERB}",
-        _I,
-    )
-    for s, p in _SUBSTANCE_RES.items()
-}
+_PRESENT_RES = _per_substance(
+    lambda s: rf"{_PRESENT_VERB}\W+(?:\w+\W+){{0,2}}?(?:{s})|(?:{s})\)?[\s-]+{_PRESENT_VERB}"
+)
 # "the declaration lists CAS 12001-29-5 as a constituent": listed is present
-_LISTED_RES = {
-    s: re.compile(
-        rf"\b(?:lists?|listed)\W+(?:\w+\W+){{0,2}}?(?:{p.pattern})"
-        rf"|(?:{p.pattern})[^,;]{{0,40}}?\bas\s+(?:an?\s+)?(?:constituent|ingredient|component)",
-        _I,
+_LISTED_RES = _per_substance(
+    lambda s: (
+        rf"\b(?:lists?|listed)\W+(?:\w+\W+){{0,2}}?(?:{s})"
+        rf"|(?:{s})[^,;]{{0,40}}?\bas\s+(?:an?\s+)?(?:constituent|ingredient|component)"
     )
-    for s, p in _SUBSTANCE_RES.items()
-}
+)
 _REFRIGERANT_RES = tuple((re.compile(p, _I), key, needs) for p, key, needs in _REFRIGERANTS)
 
 
@@ -649,13 +644,10 @@ def _read_substance(text: str, span: tuple[int, int], subject: str) -> Finding:
         return Finding(rule, True, clause, f"{subject} stated above the limit")
     if _QUALITATIVE_WITHIN.search(clause):
         return Finding(rule, False, clause, f"{subject} stated within the limit")
-    if _LIMIT_TALK.search(clause) and not _LISTED_RES[subject].search(clause):
+    listed = _LISTED_RES[subject].search(clause)
+    if _LIMIT_TALK.search(clause) and not listed:
         raise _Unread("substance mentioned with a limit or a regulation, no amount")
-    present = (
-        _DEVICE_RES[subject].search(clause)
-        or _PRESENT_RES[subject].search(clause)
-        or _LISTED_RES[subject].search(clause)
-    )
+    present = _DEVICE_RES[subject].search(clause) or _PRESENT_RES[subject].search(clause) or listed
     if not present:
         if subject == "Pb" and alloy_families(clause) and not _NON_EXEMPT_MATERIAL.search(clause):
             return Finding(rule, False, clause, "lead as the alloying element of an exempt alloy")
@@ -850,7 +842,8 @@ def check(text: str) -> Verdict:
                 and _BARE_R_NUMBER.fullmatch(clause.strip(" ."))
             ):
                 continue  # "R145" in a text with no A/C: a regulation, a tyre, a resistor
-            if rule in absent and not _substance_of(rule).search(clause):
+            cue = _RULE_SUBSTANCE_RES.get(rule)  # none for R6-R8
+            if rule in absent and cue is not None and not cue.search(clause):
                 continue  # "solder ..." or "passivated" in a text that says Pb / Cr(VI) is absent
             if rule == "R1" and _LEAD_FREE_SOLDER.search(clause):
                 findings.append(Finding("R1", False, clause, "lead-free solder alloy"))
@@ -893,17 +886,6 @@ def _present_beside_negation(clause: str, subject: str) -> bool:
         all(m.end() <= a or m.start() >= b for a, b in negations)
         for m in _DEVICE_RES[subject].finditer(clause)
     )
-
-
-def _substance_of(rule: str) -> re.Pattern[str]:
-    """The substance cue of ``rule`` (a pattern that never matches for R6-R8)."""
-    for subject, its_rule in SUBSTANCE_RULE.items():
-        if its_rule == rule and subject in _SUBSTANCE_RES:
-            return _SUBSTANCE_RES[subject]
-    return _NEVER
-
-
-_NEVER = re.compile(r"(?!)")
 
 
 def _neg_anywhere(clause: str) -> bool:

@@ -72,6 +72,9 @@ SUBSTANCE_CUES = {
     r"|\bdbdpo\b|brominated diphenyl|saytex 102|\bde-83|pentabromophenyl\)?\s*(?:ether|oxide)"
     r"|\b1163-19-5\b",
 }
+# "brake hydraulic hose", "brake flex rubber hose": a brake hose with words between (not a
+# vacuum, air, booster, servo or cooling hose of the brake system)
+BRAKE_WORDS_HOSE = r"brake\s+(?:(?!vacuum|air|booster|servo|cooling|duct)[\w-]+\s+){1,2}?hose"
 SUBJECT_RULE = {"Pb": "R1", "Hg": "R2", "Cr6": "R3", "Cd": "R4", "asbestos": "R5", "decaBDE": "R9"}
 # wider cues per rule: the subject, its compliant alternatives and the R6-R8 subjects
 RULE_CUES = {
@@ -87,8 +90,9 @@ RULE_CUES = {
     "R7": r"propellant|inflator|gas generant|ammonium[\s-]nitrate|\bpsan\b|nh4no3|desicca(?:nt|t)"
     r"|guanidine|tetrazole|azide|drying agent|moisture absorber"
     r"|\ban\b(?=[\s-](?:based|propellant|charge|tablets))",
-    "R8": r"brake[\s-]?hose"
-    r"|brake\s+(?:(?!vacuum|air|booster|servo|cooling|duct)[\w-]+\s+){1,2}?hose|fmvss|\bdot\b|\bcert\b|certif|\bmarking|571\.106",
+    "R8": r"brake[\s-]?hose|"
+    + BRAKE_WORDS_HOSE
+    + r"|fmvss|\bdot\b|\bcert\b|certif|\bmarking|571\.106",
     "R9": SUBSTANCE_CUES["decaBDE"] + r"|flame[\s-]?retard|\bfr\b|halogen[\s-]?free|hffr|dbdpe",
 }
 NEGATION = (
